@@ -1,0 +1,2 @@
+//! mip6-harness: the mip6test engine and command line.
+#![forbid(unsafe_code)]
