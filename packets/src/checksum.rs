@@ -77,7 +77,10 @@ mod tests {
     #[test]
     fn rfc1071_example() {
         // RFC 1071 §3: bytes 00 01 f2 03 f4 f5 f6 f7 sum to 0xddf2, complement 0x220d.
-        assert_eq!(internet(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0x220d);
+        assert_eq!(
+            internet(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+            0x220d
+        );
     }
 
     #[test]
@@ -91,7 +94,9 @@ mod tests {
             src: "2001:db8::1".parse().unwrap(),
             dst: "2001:db8::2".parse().unwrap(),
         };
-        let mut data = vec![0x3b, 1, 5, 0, 0xde, 0xad, 0, 1, 0x80, 0, 0, 0x10, 1, 2, 0, 0];
+        let mut data = vec![
+            0x3b, 1, 5, 0, 0xde, 0xad, 0, 1, 0x80, 0, 0, 0x10, 1, 2, 0, 0,
+        ];
         let with_field = p.checksum_excluding(135, &data, 4);
         data[4] = 0;
         data[5] = 0;

@@ -63,7 +63,9 @@ impl FromStr for MacAddr {
     fn from_str(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split([':', '-']).collect();
         if parts.len() != 6 {
-            return Err(format!("MAC address {s:?} must have 6 parts like 02:00:00:00:00:01"));
+            return Err(format!(
+                "MAC address {s:?} must have 6 parts like 02:00:00:00:00:01"
+            ));
         }
         let mut m = [0u8; 6];
         for (i, p) in parts.iter().enumerate() {

@@ -3,10 +3,18 @@ use crate::packet::{Decoder, EmitCtx, OptionView, Step};
 use crate::util::Fields;
 use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Icmpv6 { pub code: u8 }
-impl Icmpv6 {
-    pub(crate) fn emit(&self, _cx: &EmitCtx, _p: &[u8], _o: &mut Vec<u8>) { unimplemented!() }
-    pub(crate) fn fields(&self, _f: &mut Fields) {}
-    pub(crate) fn option_views(&self, _off: usize) -> Vec<OptionView> { Vec::new() }
+pub struct Icmpv6 {
+    pub code: u8,
 }
-pub(crate) fn decode(_d: &mut Decoder, _off: usize) -> Option<Step> { None }
+impl Icmpv6 {
+    pub(crate) fn emit(&self, _cx: &EmitCtx, _p: &[u8], _o: &mut Vec<u8>) {
+        unimplemented!()
+    }
+    pub(crate) fn fields(&self, _f: &mut Fields) {}
+    pub(crate) fn option_views(&self, _off: usize) -> Vec<OptionView> {
+        Vec::new()
+    }
+}
+pub(crate) fn decode(_d: &mut Decoder, _off: usize) -> Option<Step> {
+    None
+}

@@ -83,7 +83,10 @@ pub struct Ipv6 {
     /// `None`: the protocol of the next layer (59 when there is none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_header: Option<u8>,
-    #[serde(default = "default_hop_limit", skip_serializing_if = "is_default_hop_limit")]
+    #[serde(
+        default = "default_hop_limit",
+        skip_serializing_if = "is_default_hop_limit"
+    )]
     pub hop_limit: u8,
     pub src: Ipv6Addr,
     pub dst: Ipv6Addr,
@@ -741,7 +744,9 @@ fn decode_options(d: &mut Decoder, off: usize, b: &[u8], name: &'static str) -> 
                         off + i,
                         "option-misaligned",
                         "RFC 6275 §6.3",
-                        format!("Home Address option at offset {i} of the header, alignment is 8n+6"),
+                        format!(
+                            "Home Address option at offset {i} of the header, alignment is 8n+6"
+                        ),
                     ));
                 }
                 if seen_hao {
@@ -840,7 +845,8 @@ mod tests {
     static GOLDEN: [u8; 88] = [
         0x60, 0x00, 0x00, 0x00, // version 6, tc 0, flow 0
         0x00, 0x30, 0x3c, 0x40, // plen 48, nh 60 (dest opts), hop limit 64
-        0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, // src 2001:db8:2::100
+        0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+        0x00, // src 2001:db8:2::100
         0x20, 0x01, 0x0d, 0xb8, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, // dst 2001:db8:3::1
         0x2b, 0x02, 0x01, 0x02, 0x00, 0x00, // dest opts: nh 43, len 2, PadN(2)
         0xc9, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, // HAO
@@ -874,7 +880,13 @@ mod tests {
         let Layer::DestOpts(o) = &d.packet.layers[1] else {
             panic!("not dest opts")
         };
-        assert_eq!(o.options, vec![Ip6Option::PadN(2), Ip6Option::HomeAddress(a("2001:db8:1::100"))]);
+        assert_eq!(
+            o.options,
+            vec![
+                Ip6Option::PadN(2),
+                Ip6Option::HomeAddress(a("2001:db8:1::100"))
+            ]
+        );
         let Layer::Routing(r) = &d.packet.layers[2] else {
             panic!("not routing")
         };
@@ -897,10 +909,16 @@ mod tests {
         let mut b = GOLDEN.to_vec();
         b[5] = 0x40;
         let d = decode(&b, LinkType::Ipv6);
-        assert!(d.violations.iter().any(|v| v.rule == "ip-length-long" && v.offset == 4));
+        assert!(d
+            .violations
+            .iter()
+            .any(|v| v.rule == "ip-length-long" && v.offset == 4));
         // Routing header length beyond the packet.
         let d = decode(&GOLDEN[..80], LinkType::Ipv6);
-        assert!(d.violations.iter().any(|v| v.layer == "routing" && v.rule == "truncated"));
+        assert!(d
+            .violations
+            .iter()
+            .any(|v| v.layer == "routing" && v.rule == "truncated"));
     }
 
     #[test]
@@ -938,7 +956,10 @@ mod tests {
     fn align_options_places_hao_at_8n_plus_6() {
         let o = align_options(vec![Ip6Option::HomeAddress(a("2001:db8::1"))]);
         assert_eq!(o[0], Ip6Option::PadN(2));
-        let o = align_options(vec![Ip6Option::Pad1, Ip6Option::HomeAddress(a("2001:db8::1"))]);
+        let o = align_options(vec![
+            Ip6Option::Pad1,
+            Ip6Option::HomeAddress(a("2001:db8::1")),
+        ]);
         assert_eq!(o[1], Ip6Option::PadN(1));
         assert_eq!(o.last(), Some(&Ip6Option::HomeAddress(a("2001:db8::1"))));
     }

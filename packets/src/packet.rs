@@ -342,6 +342,16 @@ pub fn decode_with(bytes: &[u8], link: LinkType, opts: DecodeOptions) -> Decoded
         ip_depth: 0,
         esp_trailer: None,
     };
+    if bytes.is_empty() {
+        d.push(Violation::new(
+            "frame",
+            "length",
+            0,
+            "truncated",
+            "RFC 8200 §3",
+            "empty frame",
+        ));
+    }
     let mut layers = Vec::with_capacity(6);
     let mut offsets = Vec::with_capacity(6);
     let mut off = 0usize;
@@ -406,10 +416,7 @@ pub fn decode_with(bytes: &[u8], link: LinkType, opts: DecodeOptions) -> Decoded
                         off,
                         "trailing-bytes",
                         "RFC 8200 §4",
-                        format!(
-                            "{} bytes follow a header that ends the packet",
-                            d.end - off
-                        ),
+                        format!("{} bytes follow a header that ends the packet", d.end - off),
                     ));
                 }
                 layers.push(Layer::Raw(bytes[off..d.end].to_vec()));
@@ -434,10 +441,18 @@ pub fn decode_with(bytes: &[u8], link: LinkType, opts: DecodeOptions) -> Decoded
             let name = layers[first_ip].name();
             d.push(Violation::new(
                 name,
-                if name == "ipv6" { "payload_len" } else { "total_len" },
+                if name == "ipv6" {
+                    "payload_len"
+                } else {
+                    "total_len"
+                },
                 offsets[first_ip] + if name == "ipv6" { 4 } else { 2 },
                 "ip-length-short",
-                if name == "ipv6" { "RFC 8200 §3" } else { "RFC 791 §3.1" },
+                if name == "ipv6" {
+                    "RFC 8200 §3"
+                } else {
+                    "RFC 791 §3.1"
+                },
                 format!(
                     "{} bytes after the end given by the length field",
                     bytes.len() - end
@@ -473,7 +488,11 @@ pub struct Edits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncate: Option<usize>,
     /// Bytes added at the end of the frame.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::util::hex")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::util::hex"
+    )]
     pub append: Vec<u8>,
 }
 
@@ -500,15 +519,25 @@ pub struct Emitted {
 /// Why a set of edits could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditError {
-    NoSuchLayer { layer: usize, layers: usize },
-    OutOfRange { offset: usize, len: usize, frame: usize },
+    NoSuchLayer {
+        layer: usize,
+        layers: usize,
+    },
+    OutOfRange {
+        offset: usize,
+        len: usize,
+        frame: usize,
+    },
 }
 
 impl std::fmt::Display for EditError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EditError::NoSuchLayer { layer, layers } => {
-                write!(f, "patch names layer {layer} but the packet has {layers} layers")
+                write!(
+                    f,
+                    "patch names layer {layer} but the packet has {layers} layers"
+                )
             }
             EditError::OutOfRange { offset, len, frame } => write!(
                 f,
@@ -618,15 +647,26 @@ impl Packet {
         for l in &self.layers {
             out.push(cur);
             match l {
-                Layer::Ipv6(h) => cur = Some(Pseudo::V6 { src: h.src, dst: h.dst }),
-                Layer::Ipv4(h) => cur = Some(Pseudo::V4 { src: h.src, dst: h.dst }),
+                Layer::Ipv6(h) => {
+                    cur = Some(Pseudo::V6 {
+                        src: h.src,
+                        dst: h.dst,
+                    })
+                }
+                Layer::Ipv4(h) => {
+                    cur = Some(Pseudo::V4 {
+                        src: h.src,
+                        dst: h.dst,
+                    })
+                }
                 Layer::DestOpts(o) => {
                     if let (Some(hoa), Some(Pseudo::V6 { dst, .. })) = (o.home_address_opt(), cur) {
                         cur = Some(Pseudo::V6 { src: hoa, dst });
                     }
                 }
                 Layer::Routing(r) => {
-                    if let (Some(fin), Some(Pseudo::V6 { src, .. })) = (r.final_destination(), cur) {
+                    if let (Some(fin), Some(Pseudo::V6 { src, .. })) = (r.final_destination(), cur)
+                    {
                         cur = Some(Pseudo::V6 { src, dst: fin });
                     }
                 }

@@ -46,7 +46,10 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>, String> {
         .filter(|c| !matches!(c, b' ' | b':' | b'_' | b'\n' | b'\t'))
         .collect();
     if digits.len() % 2 != 0 {
-        return Err(format!("hex string has an odd number of digits ({})", digits.len()));
+        return Err(format!(
+            "hex string has an odd number of digits ({})",
+            digits.len()
+        ));
     }
     digits
         .chunks(2)
