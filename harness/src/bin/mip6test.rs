@@ -1,1 +1,74 @@
-fn main() {}
+//! The `mip6test` command line: parses arguments and calls the library (mip6_harness).
+
+use clap::{Args, Parser, Subcommand};
+use mip6_harness::decode::{decode_file, DecodeOpts, FrameSelection};
+use mip6_harness::{exit, HarnessError};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Mobile IPv6 conformance test harness.
+///
+/// Exit codes: 0 success; 1 a test failed; 2 usage or input error (bad arguments, a missing,
+/// unreadable or damaged file); 3 environment error (privileges, interfaces, output).
+#[derive(Debug, Parser)]
+#[command(name = "mip6test", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode a pcap or pcapng file: each frame's layers, fields, options and RFC violations.
+    ///
+    /// Violations are findings about the frames; the command exits 0 when it read the whole
+    /// file. A damaged file is decoded up to the damage, then the error is printed (exit 2).
+    Decode(DecodeArgs),
+}
+
+#[derive(Debug, Args)]
+struct DecodeArgs {
+    /// The capture file (pcap or pcapng).
+    file: PathBuf,
+    /// One JSON object per frame and line (JSON Lines; see docs/decode-json.md).
+    #[arg(long)]
+    json: bool,
+    /// Decode ESP payloads as NULL-encrypted (RFC 2410) with an ICV of LEN bytes.
+    #[arg(long, value_name = "LEN")]
+    esp_null_icv: Option<usize>,
+    /// Only these frames, numbered from 1: e.g. 1-10,15,20-.
+    #[arg(long, value_name = "LIST")]
+    frames: Option<FrameSelection>,
+}
+
+fn run(cli: Cli) -> Result<(), HarnessError> {
+    match cli.command {
+        Command::Decode(a) => {
+            let opts = DecodeOpts {
+                json: a.json,
+                esp_null_icv_len: a.esp_null_icv,
+                frames: a.frames,
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let r = decode_file(&a.file, &opts, &mut out);
+            // Good frames reach stdout before an error reaches stderr.
+            let flushed = out.flush();
+            r?;
+            flushed.map_err(HarnessError::Output)
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse(); // exits with 2 (exit::USAGE) on bad arguments
+    let code = match run(cli) {
+        Ok(()) => exit::OK,
+        Err(e) if e.is_broken_pipe() => exit::OK,
+        Err(e) => {
+            eprintln!("mip6test: error: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

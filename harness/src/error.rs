@@ -1,0 +1,75 @@
+//! Errors of the harness commands, each mapped to a documented exit code ([`crate::exit`]).
+
+use mip6_reports::pcap::CaptureError;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Why a command could not do (all of) its work.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HarnessError {
+    /// An input file could not be opened or read.
+    Input { path: PathBuf, source: io::Error },
+    /// A capture file is not a capture, or is damaged after `frames_read` good frames (which
+    /// the command has already printed).
+    Capture {
+        path: PathBuf,
+        error: CaptureError,
+        frames_read: usize,
+    },
+    /// Writing the output failed (a full disk, a closed pipe).
+    Output(io::Error),
+}
+
+impl HarnessError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            HarnessError::Input { .. } | HarnessError::Capture { .. } => crate::exit::USAGE,
+            HarnessError::Output(_) => crate::exit::ENVIRONMENT,
+        }
+    }
+
+    /// Whether the error is only the reader of our output going away (`mip6test decode f | head`),
+    /// which a command-line tool should not report.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, HarnessError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for HarnessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HarnessError::Input { path, source } => {
+                write!(f, "cannot read capture file {}: {source}", path.display())
+            }
+            HarnessError::Capture {
+                path,
+                error,
+                frames_read,
+            } => {
+                write!(f, "{}: {error}", path.display())?;
+                if *frames_read > 0 {
+                    write!(
+                        f,
+                        " (after {frames_read} good frame{})",
+                        if *frames_read == 1 { "" } else { "s" }
+                    )?;
+                }
+                Ok(())
+            }
+            HarnessError::Output(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for HarnessError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HarnessError::Input { source, .. } => Some(source),
+            HarnessError::Capture { error, .. } => Some(error),
+            HarnessError::Output(e) => Some(e),
+        }
+    }
+}
