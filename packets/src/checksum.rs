@@ -2,17 +2,29 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Adds `data` to a running one's-complement sum (not yet folded).
-pub fn sum(mut acc: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    for c in &mut chunks {
-        acc += u32::from(u16::from_be_bytes([c[0], c[1]]));
+/// Adds `data` to a running one's-complement sum (not yet complemented). `data` is taken to
+/// start at an even offset of the checksummed stream.
+pub fn sum(acc: u32, data: &[u8]) -> u32 {
+    // One's-complement addition is associative and commutative, so 32-bit words can be summed
+    // into a wide accumulator and folded once (RFC 1071 §2).
+    let mut wide = u64::from(acc);
+    let mut words = data.chunks_exact(4);
+    for w in &mut words {
+        wide += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
     }
-    if let [last] = chunks.remainder() {
-        acc += u32::from(*last) << 8;
+    let rest = words.remainder();
+    let mut pairs = rest.chunks_exact(2);
+    for p in &mut pairs {
+        wide += u64::from(u16::from_be_bytes([p[0], p[1]]));
     }
-    // Fold early so the accumulator never overflows, even for 64 KiB inputs summed repeatedly.
-    (acc & 0xffff) + (acc >> 16)
+    if let [last] = pairs.remainder() {
+        wide += u64::from(*last) << 8;
+    }
+    // Fold 64 -> 16 bits; the result fits a u32 accumulator for further calls.
+    wide = (wide & 0xffff_ffff) + (wide >> 32);
+    wide = (wide & 0xffff) + (wide >> 16);
+    wide = (wide & 0xffff) + (wide >> 16);
+    wide as u32
 }
 
 /// Folds a running sum to 16 bits and returns its one's complement: the value to put on the wire.

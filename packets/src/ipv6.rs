@@ -704,7 +704,7 @@ fn decode_routing(d: &mut Decoder, off: usize, b: &[u8]) -> Routing {
 }
 
 fn decode_options(d: &mut Decoder, off: usize, b: &[u8], name: &'static str) -> OptionsHeader {
-    let mut options = Vec::new();
+    let mut options = Vec::with_capacity(4);
     let mut i = 2;
     let mut seen_hao = false;
     while i < b.len() {

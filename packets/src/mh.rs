@@ -1319,7 +1319,7 @@ fn decode_options(
     const L: &str = "mh";
     let t = message.mh_type();
     let known_type = min_header_len(t).is_some() && !matches!(message, MhMessage::Unknown { .. });
-    let mut options = Vec::new();
+    let mut options = Vec::with_capacity(4);
     let mut i = start;
     let mut bad_at: Option<usize> = None;
     while i < b.len() {
