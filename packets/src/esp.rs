@@ -112,6 +112,11 @@ impl Esp {
 }
 
 impl EspTrailer {
+    /// Bytes a decoded trailer (padding given) takes on the wire.
+    pub fn wire_len(&self) -> usize {
+        self.padding.as_ref().map_or(0, Vec::len) + 2 + self.icv.len()
+    }
+
     /// A trailer with default padding, pad length and next header, and this ICV.
     pub fn new(icv: Vec<u8>) -> Self {
         EspTrailer {

@@ -1091,6 +1091,7 @@ pub(crate) fn decode(d: &mut Decoder, off: usize) -> Option<Step> {
             );
         }
     }
+    check_ip_header(d, off, typ);
     let msg = decode_msg(d, off, b, typ, code);
     Some(Step {
         layer: Layer::Icmpv6(Icmpv6 {
@@ -1102,6 +1103,45 @@ pub(crate) fn decode(d: &mut Decoder, off: usize) -> Option<Step> {
         len: b.len(),
         next: Next::End,
     })
+}
+
+/// Rules that tie a message to its IPv6 header: ND messages are sent with hop limit 255 so a
+/// receiver can tell they were not forwarded (RFC 4861 §6.1.1, §6.1.2, §7.1.1, §7.1.2, §8.1),
+/// and Router Advertisements and Redirects come from a link-local address (§6.1.2, §8.1).
+fn check_ip_header(d: &mut Decoder, off: usize, typ: u8) {
+    use types::*;
+    let Some((src, _, hop_limit)) = d.ip6 else {
+        return;
+    };
+    let rfc = match typ {
+        ROUTER_SOLICITATION => "RFC 4861 §6.1.1",
+        ROUTER_ADVERTISEMENT => "RFC 4861 §6.1.2",
+        NEIGHBOR_SOLICITATION => "RFC 4861 §7.1.1",
+        NEIGHBOR_ADVERTISEMENT => "RFC 4861 §7.1.2",
+        REDIRECT => "RFC 4861 §8.1",
+        _ => return,
+    };
+    if hop_limit != 255 {
+        violation(
+            d,
+            "hop_limit",
+            off,
+            "nd-hop-limit",
+            rfc,
+            format!("Neighbor Discovery message with IPv6 hop limit {hop_limit}, must be 255"),
+        );
+    }
+    let link_local = (src.segments()[0] & 0xffc0) == 0xfe80;
+    if matches!(typ, ROUTER_ADVERTISEMENT | REDIRECT) && !link_local {
+        violation(
+            d,
+            "src",
+            off,
+            "nd-source-not-link-local",
+            rfc,
+            format!("sent from {src}, which is not a link-local address"),
+        );
+    }
 }
 
 /// Decodes the body of a message of at least 4 bytes (`b` starts at the Type byte, `off` is
@@ -2153,10 +2193,12 @@ mod tests {
     }
 
     /// An ICMPv6 packet from 2001:db8::1 to 2001:db8::2 with a correct checksum.
+    /// A bare IPv6 frame from a link-local source with hop limit 255, so the IPv6 header itself
+    /// satisfies the Neighbor Discovery rules and only the message's own rules can fire.
     fn simple(icmp: &[u8]) -> Vec<u8> {
         plain(
             "x",
-            "2001:db8::1",
+            "fe80::1",
             "2001:db8::2",
             255,
             Vec::new(),

@@ -198,6 +198,7 @@ pub(crate) fn decode_ipv6(d: &mut Decoder, off: usize) -> Option<Step> {
         src: hdr.src,
         dst: hdr.dst,
     });
+    d.ip6 = Some((hdr.src, hdr.dst, hdr.hop_limit));
     Some(Step {
         layer: Layer::Ipv6(hdr),
         len: field::HEADER_LEN,

@@ -296,6 +296,9 @@ pub(crate) struct Decoder<'a> {
     pub after_ipv6_header: bool,
     /// How many IP headers have been decoded so far (0 while decoding the outermost one).
     pub ip_depth: usize,
+    /// Source, destination and hop limit of the innermost IPv6 header, for rules that tie an
+    /// upper layer to its IP header (e.g. ND's hop limit of 255).
+    pub ip6: Option<(std::net::Ipv6Addr, std::net::Ipv6Addr, u8)>,
     /// A NULL-ESP trailer split off the end of the packet, placed after the inner layers.
     pub esp_trailer: Option<(usize, EspTrailer)>,
 }
@@ -341,6 +344,7 @@ pub fn decode_with(bytes: &[u8], link: LinkType, opts: DecodeOptions) -> Decoded
         after_ipv6_header: false,
         ip_depth: 0,
         esp_trailer: None,
+        ip6: None,
     };
     if bytes.is_empty() {
         d.push(Violation::new(
@@ -421,19 +425,32 @@ pub fn decode_with(bytes: &[u8], link: LinkType, opts: DecodeOptions) -> Decoded
                 }
                 layers.push(Layer::Raw(bytes[off..d.end].to_vec()));
                 offsets.push(off);
+                off = d.end;
                 break;
             }
         }
     }
     // An ESP layer decoded as NULL-encrypted leaves its trailer at the end of the packet.
-    if let Some(t) = crate::esp::take_pending_trailer(&mut d) {
-        offsets.push(t.0);
-        layers.push(Layer::EspTrailer(t.1));
+    if let Some((toff, trailer)) = crate::esp::take_pending_trailer(&mut d) {
+        if off < toff {
+            layers.push(Layer::Raw(bytes[off..toff].to_vec()));
+            offsets.push(off);
+        }
+        off = toff + trailer.wire_len();
+        offsets.push(toff);
+        layers.push(Layer::EspTrailer(trailer));
+    }
+    // Bytes that a length field left out of every layer (Ethernet padding, a UDP or inner IP
+    // length shorter than its container) are kept, so every frame re-emits byte for byte.
+    if off < bytes.len() {
+        layers.push(Layer::Raw(bytes[off..].to_vec()));
+        offsets.push(off);
     }
     if let Some(end) = outer_end {
         // Anything after the outermost IP packet is Ethernet padding when the frame is at the
         // 60-byte minimum; otherwise the IP length field is wrong.
-        if end < bytes.len() && bytes.len() > 60 {
+        let padding_allowed = link == LinkType::Ethernet && bytes.len() <= 60;
+        if end < bytes.len() && !padding_allowed {
             let first_ip = layers
                 .iter()
                 .position(|l| matches!(l, Layer::Ipv6(_) | Layer::Ipv4(_)))
@@ -711,5 +728,157 @@ impl Packet {
             out.extend_from_slice(&rest);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::icmpv6::{Icmpv6Msg, NdOption};
+    use crate::ipv6::Ipv6;
+    use crate::udp::Udp;
+    use crate::MacAddr;
+
+    fn a(s: &str) -> std::net::Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    fn rules(d: &Decoded) -> Vec<&'static str> {
+        d.violations.iter().map(|v| v.rule).collect()
+    }
+
+    fn ra(src: &str, hop: u8) -> Vec<u8> {
+        Packet::new(vec![
+            Layer::Ipv6(Ipv6::new(a(src), a("ff02::1")).hop_limit(hop)),
+            Layer::Icmpv6(Icmpv6::new(Icmpv6Msg::RouterAdvertisement {
+                cur_hop_limit: 64,
+                m: false,
+                o: false,
+                h: true,
+                reserved: 0,
+                router_lifetime: 1800,
+                reachable_time: 0,
+                retrans_timer: 0,
+                options: vec![NdOption::SourceLinkLayer(MacAddr([2, 0, 0, 0, 0, 1]))],
+            })),
+        ])
+        .emit()
+    }
+
+    #[test]
+    fn neighbor_discovery_rules_see_the_ipv6_header() {
+        assert!(decode(&ra("fe80::1", 255), LinkType::Ipv6)
+            .violations
+            .is_empty());
+        assert_eq!(
+            rules(&decode(&ra("fe80::1", 64), LinkType::Ipv6)),
+            vec!["nd-hop-limit"]
+        );
+        assert_eq!(
+            rules(&decode(&ra("2001:db8::1", 255), LinkType::Ipv6)),
+            vec!["nd-source-not-link-local"]
+        );
+    }
+
+    #[test]
+    fn bytes_outside_every_length_field_are_kept_and_re_emitted() {
+        // Ethernet padding of a minimum-size frame: no violation, kept as raw.
+        let mut f = Packet::new(vec![
+            Layer::Ethernet(Ethernet::new(
+                MacAddr([2, 0, 0, 0, 0, 1]),
+                MacAddr::BROADCAST,
+            )),
+            Layer::Ipv6(Ipv6::new(a("2001:db8::1"), a("2001:db8::2"))),
+        ])
+        .emit();
+        f.resize(60, 0);
+        let d = decode(&f, LinkType::Ethernet);
+        assert!(d.violations.is_empty(), "{:?}", d.violations);
+        assert_eq!(d.packet.layers.last(), Some(&Layer::Raw(vec![0; 6])));
+        assert_eq!(d.offsets.last(), Some(&54));
+        assert_eq!(d.packet.emit(), f);
+
+        // A UDP length shorter than the datagram: the rest is its own raw layer.
+        let u = Packet::new(vec![
+            Layer::Ipv6(Ipv6::new(a("2001:db8::1"), a("2001:db8::2"))),
+            Layer::Udp(Udp {
+                length: Some(10),
+                ..Udp::new(1000, 2000)
+            }),
+            Layer::Raw(vec![1, 2, 3, 4]),
+        ]);
+        let bytes = u.emit();
+        let d = decode(&bytes, LinkType::Ipv6);
+        assert!(rules(&d).contains(&"udp-length"), "{:?}", d.violations);
+        assert_eq!(d.packet.emit(), bytes);
+        assert_eq!(d.offsets, vec![0, 40, 48, 50]);
+        assert_eq!(d.packet.layers[3], Layer::Raw(vec![3, 4]));
+    }
+
+    #[test]
+    fn a_non_ethernet_frame_has_no_padding_allowance() {
+        let mut f = Packet::new(vec![Layer::Ipv6(Ipv6::new(
+            a("2001:db8::1"),
+            a("2001:db8::2"),
+        ))])
+        .emit();
+        f.extend_from_slice(&[0; 4]);
+        let d = decode(&f, LinkType::Ipv6);
+        assert_eq!(rules(&d), vec!["ip-length-short"]);
+        assert_eq!(d.violations[0].offset, 4);
+    }
+
+    #[test]
+    fn edits_patch_truncate_and_append() {
+        let p = Packet::new(vec![
+            Layer::Ipv6(Ipv6::new(a("2001:db8::1"), a("2001:db8::2"))),
+            Layer::Raw(vec![0; 8]),
+        ]);
+        let e = p
+            .emit_with(&Edits {
+                patches: vec![
+                    Patch {
+                        layer: Some(1),
+                        offset: 2,
+                        bytes: vec![0xaa, 0xbb],
+                    },
+                    Patch {
+                        layer: None,
+                        offset: 7,
+                        bytes: vec![1],
+                    },
+                ],
+                truncate: Some(46),
+                append: vec![0xff],
+            })
+            .unwrap();
+        assert_eq!(e.offsets, vec![0, 40]);
+        assert_eq!(&e.bytes[40..], &[0, 0, 0xaa, 0xbb, 0, 0, 0xff]);
+        assert_eq!(e.bytes[7], 1);
+        assert_eq!(
+            p.emit_with(&Edits {
+                patches: vec![Patch {
+                    layer: Some(5),
+                    offset: 0,
+                    bytes: vec![1]
+                }],
+                ..Edits::default()
+            }),
+            Err(EditError::NoSuchLayer {
+                layer: 5,
+                layers: 2
+            })
+        );
+        assert!(matches!(
+            p.emit_with(&Edits {
+                patches: vec![Patch {
+                    layer: Some(1),
+                    offset: 7,
+                    bytes: vec![1, 2]
+                }],
+                ..Edits::default()
+            }),
+            Err(EditError::OutOfRange { .. })
+        ));
     }
 }
