@@ -6,7 +6,10 @@
 //! generator, so a simulation is identical every time it runs.
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod host;
 pub mod node;
+pub mod seq;
 pub mod time;
 
 pub use node::{Event, Node, Transmit};

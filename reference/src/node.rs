@@ -36,9 +36,16 @@ pub enum Event {
     /// A Binding Error was sent.
     BindingErrorSent { to: Ipv6Addr, status: u8 },
     /// An ICMPv6 error was sent.
-    IcmpErrorSent { to: Ipv6Addr, icmp_type: u8, code: u8 },
+    IcmpErrorSent {
+        to: Ipv6Addr,
+        icmp_type: u8,
+        code: u8,
+    },
     /// Anything else worth a log line.
-    Note { behaviour: &'static str, text: String },
+    Note {
+        behaviour: &'static str,
+        text: String,
+    },
 }
 
 /// A sans-IO protocol node.
