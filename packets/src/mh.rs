@@ -1137,7 +1137,8 @@ pub(crate) fn decode(d: &mut Decoder, off: usize) -> Option<Step> {
     const L: &str = "mh";
     let avail = d.rest(off);
     if avail.len() < field::DATA {
-        d.truncated(L, off, 8, "RFC 6275 §6.1.1");
+        // The common part, through the Checksum, must be there to interpret anything.
+        d.truncated(L, off, field::DATA, "RFC 6275 §6.1.1");
         return None;
     }
     let header_len = avail[field::HEADER_LEN];
@@ -1273,17 +1274,20 @@ fn check_message_reserved(d: &mut Decoder, off: usize, m: &MhMessage) {
             (*reserved).into(),
             "RFC 6275 §6.1.2",
         ),
-        MhMessage::HomeTestInit { reserved, .. } | MhMessage::CareOfTestInit { reserved, .. }
-            if *reserved != 0 =>
-        {
-            reserved_violation(
-                d,
-                "reserved2",
-                off + 6,
-                (*reserved).into(),
-                "RFC 6275 §6.1.3",
-            )
-        }
+        MhMessage::HomeTestInit { reserved, .. } if *reserved != 0 => reserved_violation(
+            d,
+            "reserved2",
+            off + 6,
+            (*reserved).into(),
+            "RFC 6275 §6.1.3",
+        ),
+        MhMessage::CareOfTestInit { reserved, .. } if *reserved != 0 => reserved_violation(
+            d,
+            "reserved2",
+            off + 6,
+            (*reserved).into(),
+            "RFC 6275 §6.1.4",
+        ),
         MhMessage::BindingUpdate(bu) if bu.reserved != 0 => reserved_violation(
             d,
             "flags_reserved",
@@ -1321,7 +1325,7 @@ fn decode_options(
     let known_type = min_header_len(t).is_some() && !matches!(message, MhMessage::Unknown { .. });
     let mut options = Vec::with_capacity(4);
     let mut i = start;
-    let mut bad_at: Option<usize> = None;
+    let mut after_bad = false;
     while i < b.len() {
         let typ = b[i];
         let idx = options.len();
@@ -1330,16 +1334,17 @@ fn decode_options(
             i += 1;
             continue;
         }
-        if let Some(bi) = bad_at {
+        if after_bad {
+            // Reported on the option that follows the Binding Authorization Data option.
             d.push(Violation::new(
                 L,
-                format!("options[{bi}]"),
+                format!("options[{idx}]"),
                 off + i,
                 "bad-not-last",
                 "RFC 6275 §6.2.7",
                 format!("option type {typ} follows the Binding Authorization Data option, which must be last"),
             ));
-            bad_at = None;
+            after_bad = false;
         }
         if i + 2 > b.len() || i + 2 + usize::from(b[i + 1]) > b.len() {
             d.push(Violation::new(
@@ -1425,7 +1430,7 @@ fn decode_options(
             }
         }
         if let MhOption::BindingAuthorizationData(_) = opt {
-            bad_at = Some(idx);
+            after_bad = true;
         }
         options.push(opt);
         i += 2 + olen;
