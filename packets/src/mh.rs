@@ -967,9 +967,13 @@ impl Mobility {
     pub fn to_bytes(&self, pseudo: Option<&crate::checksum::Pseudo>) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.message.options_offset() + 32);
         self.write_unchecksummed(&mut out);
+        // The checksum covers the header as its Header Len declares it (RFC 6275 §6.1.1), which
+        // with an overridden Header Len may be shorter than the bytes sent.
+        let declared = (usize::from(out[field::HEADER_LEN]) + 1) * 8;
+        let covered = &out[..declared.min(out.len())];
         let sum = match (self.checksum, pseudo) {
             (Some(c), _) => c,
-            (None, Some(p)) => p.checksum(proto::MOBILITY, &out),
+            (None, Some(p)) => p.checksum(proto::MOBILITY, covered),
             (None, None) => 0,
         };
         out[field::CHECKSUM..field::CHECKSUM + 2].copy_from_slice(&sum.to_be_bytes());
