@@ -10,6 +10,7 @@ pub mod config;
 pub mod host;
 pub mod node;
 pub mod seq;
+pub mod sim;
 pub mod time;
 
 pub use node::{Event, Node, Transmit};
