@@ -203,9 +203,8 @@ impl Sim {
                 }
                 self.collect_output();
             }
-            for n in 0..self.nodes.len() {
+            for (n, w) in wakeups.iter_mut().enumerate() {
                 if self.nodes[n].poll_timeout().is_some_and(|t| t <= self.now) {
-                    let w = &mut wakeups[n];
                     if w.0 == self.now {
                         w.1 += 1;
                         if w.1 > MAX_WAKEUPS_PER_INSTANT {
