@@ -6,10 +6,12 @@
 //! * [`decode`]: `mip6test decode FILE`, a capture file as layers, fields, options and RFC
 //!   violations, for people (text) or machines (JSON Lines, see docs/decode-json.md).
 //! * [`exit`]: the documented exit codes.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod decode;
 pub mod error;
+#[cfg(target_os = "linux")]
+pub mod live;
 
 pub use error::HarnessError;
 

@@ -17,7 +17,8 @@ fn render() -> Vec<u8> {
     for (i, s) in corpus().iter().enumerate() {
         // One frame a millisecond from 2026-01-01T00:00:00Z, so the file is the same every time.
         let ts = 1_767_225_600_000_000_000 + i as u64 * 1_000_000;
-        w.write_packet(iface, ts, &s.packet.emit(), Some(s.name)).unwrap();
+        w.write_packet(iface, ts, &s.packet.emit(), Some(s.name))
+            .unwrap();
     }
     w.finish().unwrap()
 }
@@ -47,7 +48,11 @@ fn the_main_job_decodes_it_without_violations() {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let frames: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -56,6 +61,11 @@ fn the_main_job_decodes_it_without_violations() {
     assert_eq!(frames.len(), corpus().len());
     for (f, s) in frames.iter().zip(corpus()) {
         assert_eq!(f["comments"][0], s.name);
-        assert_eq!(f["violations"].as_array().map(Vec::len), Some(0), "{}", s.name);
+        assert_eq!(
+            f["violations"].as_array().map(Vec::len),
+            Some(0),
+            "{}",
+            s.name
+        );
     }
 }
