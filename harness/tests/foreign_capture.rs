@@ -12,9 +12,11 @@ use mip6_packets::samples::{corpus, Sample};
 use mip6_packets::{decode, Layer, LinkType};
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod common;
+use common::{tools_or_skip, TempDir};
 
 /// The corpus frames written through text2pcap.
 const FRAMES: &[&str] = &[
@@ -27,57 +29,6 @@ const FRAMES: &[&str] = &[
     "hoti-reverse-tunnelled-via-ha",
     "icmpv6-haad-reply-two-home-agents",
 ];
-
-fn tool_present(name: &str) -> bool {
-    Command::new(name)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// Whether the tools are there; without them the test fails under CI and is skipped otherwise.
-fn tools_or_skip(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !tool_present(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("tshark is required in CI (apt-get install tshark); missing: {missing:?}");
-    }
-    // Straight to the process's stderr: the test harness captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED foreign capture test: {} not found on PATH (apt-get install tshark)",
-        missing.join(", ")
-    );
-    false
-}
-
-/// A directory under the system temporary directory, removed when dropped (also on failure).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!("mip6test-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).expect("create temporary directory");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// text2pcap's input: for each frame, lines of `offset xx xx ...` (16 bytes a line, offsets in
 /// hex from 0), frames separated by a blank line.
@@ -260,7 +211,7 @@ fn check_capture(file: &Path, samples: &[&Sample], frames: &[Vec<u8>], format: &
 
 #[test]
 fn text2pcap_and_editcap_captures_decode_like_the_corpus() {
-    if !tools_or_skip(&["text2pcap", "editcap"]) {
+    if !tools_or_skip("foreign capture test", &["text2pcap", "editcap"]) {
         return;
     }
     let all = corpus();

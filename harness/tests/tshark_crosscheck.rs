@@ -27,63 +27,11 @@ use mip6_packets::{decode, LayerView, LinkType, OptionView};
 use mip6_reports::pcap::{linktype, PcapWriter};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::net::Ipv6Addr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 // ---- tools and temporary files ----------------------------------------------------------------
-
-fn tool_present(name: &str) -> bool {
-    Command::new(name)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// Whether the tools are there; without them the test fails under CI and is skipped otherwise.
-fn tools_or_skip(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !tool_present(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("tshark is required in CI (apt-get install tshark); missing: {missing:?}");
-    }
-    // Straight to the process's stderr: the test harness captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED tshark cross-check: {} not found on PATH (apt-get install tshark)",
-        missing.join(", ")
-    );
-    false
-}
-
-/// A directory under the system temporary directory, removed when dropped (also on failure).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!("mip6test-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).expect("create temporary directory");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// tshark's options for the cross-check.
 const TSHARK_ARGS: &[&str] = &[
@@ -312,6 +260,9 @@ const fn o(
 }
 
 use Conv::*;
+
+mod common;
+use common::{tools_or_skip, TempDir};
 
 /// Our field → tshark field. Offsets are from the start of our layer (or option).
 #[rustfmt::skip]
@@ -1228,7 +1179,7 @@ fn run_tshark(pcap: &Path) -> Vec<Value> {
 
 #[test]
 fn corpus_matches_tshark_field_by_field() {
-    if !tools_or_skip(&["tshark"]) {
+    if !tools_or_skip("tshark cross-check", &["tshark"]) {
         return;
     }
     let dir = TempDir::new("tshark");

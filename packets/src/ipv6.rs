@@ -302,24 +302,21 @@ impl Ip6Option {
 /// extension header, whose options begin at byte 2) and the header ends on an 8-byte boundary.
 /// Existing padding options are kept as they are.
 pub fn align_options(options: Vec<Ip6Option>) -> Vec<Ip6Option> {
-    let mut out = Vec::with_capacity(options.len() + 2);
-    let mut pos = 2usize;
-    for o in options {
-        let (x, y) = o.alignment();
-        let pad = (y + x - pos % x) % x;
-        push_padding(&mut out, pad);
-        pos += pad + o.wire_len();
-        out.push(o);
-    }
-    push_padding(&mut out, (8 - pos % 8) % 8);
-    out
+    crate::util::align_tlv(2, options)
 }
 
-fn push_padding(out: &mut Vec<Ip6Option>, n: usize) {
-    match n {
-        0 => {}
-        1 => out.push(Ip6Option::Pad1),
-        n => out.push(Ip6Option::PadN((n - 2) as u8)),
+impl crate::util::PaddedOption for Ip6Option {
+    fn alignment(&self) -> (usize, usize) {
+        Ip6Option::alignment(self)
+    }
+    fn wire_len(&self) -> usize {
+        Ip6Option::wire_len(self)
+    }
+    fn pad1() -> Self {
+        Ip6Option::Pad1
+    }
+    fn padn(n: u8) -> Self {
+        Ip6Option::PadN(n)
     }
 }
 

@@ -921,24 +921,21 @@ fn opt_rfc(t: u8) -> &'static str {
 /// header ends on an 8-byte boundary. `start` is the MH offset of the first option
 /// ([`MhMessage::options_offset`]). Existing padding is kept as it is.
 pub fn align_options(start: usize, options: Vec<MhOption>) -> Vec<MhOption> {
-    let mut out = Vec::with_capacity(options.len() + 2);
-    let mut pos = start;
-    for o in options {
-        let (x, y) = o.alignment();
-        let pad = (y + x - pos % x) % x;
-        push_padding(&mut out, pad);
-        pos += pad + o.wire_len();
-        out.push(o);
-    }
-    push_padding(&mut out, (8 - pos % 8) % 8);
-    out
+    crate::util::align_tlv(start, options)
 }
 
-fn push_padding(out: &mut Vec<MhOption>, n: usize) {
-    match n {
-        0 => {}
-        1 => out.push(MhOption::Pad1),
-        n => out.push(MhOption::PadN((n - 2) as u8)),
+impl crate::util::PaddedOption for MhOption {
+    fn alignment(&self) -> (usize, usize) {
+        MhOption::alignment(self)
+    }
+    fn wire_len(&self) -> usize {
+        MhOption::wire_len(self)
+    }
+    fn pad1() -> Self {
+        MhOption::Pad1
+    }
+    fn padn(n: u8) -> Self {
+        MhOption::PadN(n)
     }
 }
 

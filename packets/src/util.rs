@@ -76,6 +76,40 @@ pub mod hex {
     }
 }
 
+/// A TLV option that has an alignment requirement and Pad1/PadN forms (IPv6 options, RFC 8200
+/// §4.2; mobility options, RFC 6275 §6.2).
+pub trait PaddedOption: Sized {
+    /// `(x, y)`: the option's Type byte must sit at an offset ≡ y (mod x).
+    fn alignment(&self) -> (usize, usize);
+    /// Bytes the option takes on the wire.
+    fn wire_len(&self) -> usize;
+    fn pad1() -> Self;
+    /// PadN with `n` data bytes.
+    fn padn(n: u8) -> Self;
+}
+
+/// Inserts Pad1/PadN before each option to meet its alignment, counting offsets from `start`,
+/// and after the last one so the container ends on an 8-byte boundary. Existing padding is
+/// kept as it is.
+pub fn align_tlv<T: PaddedOption>(start: usize, options: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(options.len() + 2);
+    let mut pos = start;
+    let pad = |out: &mut Vec<T>, n: usize| match n {
+        0 => {}
+        1 => out.push(T::pad1()),
+        n => out.push(T::padn((n - 2) as u8)),
+    };
+    for o in options {
+        let (x, y) = o.alignment();
+        let n = (y + x - pos % x) % x;
+        pad(&mut out, n);
+        pos += n + o.wire_len();
+        out.push(o);
+    }
+    pad(&mut out, (8 - pos % 8) % 8);
+    out
+}
+
 /// The field map of one layer in the decode view (JSON object).
 pub type Fields = serde_json::Map<String, serde_json::Value>;
 
