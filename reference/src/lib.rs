@@ -6,6 +6,7 @@
 //! generator, so a simulation is identical every time it runs.
 #![forbid(unsafe_code)]
 
+pub mod cn;
 pub mod config;
 pub mod host;
 pub mod node;
