@@ -8,6 +8,7 @@
 
 pub mod cn;
 pub mod config;
+pub mod ha;
 pub mod host;
 pub mod node;
 pub mod seq;
