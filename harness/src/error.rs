@@ -20,14 +20,33 @@ pub enum HarnessError {
     },
     /// Writing the output failed (a full disk, a closed pipe).
     Output(io::Error),
+    /// The command line asks for something that cannot be done as given.
+    Usage(String),
+    /// A configuration file is not what the command needs (the message names the field).
+    Config { path: PathBuf, message: String },
+    /// The live dataplane could not run: privileges, interfaces, namespaces.
+    #[cfg(target_os = "linux")]
+    Live(crate::live::LiveError),
+}
+
+#[cfg(target_os = "linux")]
+impl From<crate::live::LiveError> for HarnessError {
+    fn from(e: crate::live::LiveError) -> Self {
+        HarnessError::Live(e)
+    }
 }
 
 impl HarnessError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            HarnessError::Input { .. } | HarnessError::Capture { .. } => crate::exit::USAGE,
+            HarnessError::Input { .. }
+            | HarnessError::Capture { .. }
+            | HarnessError::Usage(_)
+            | HarnessError::Config { .. } => crate::exit::USAGE,
             HarnessError::Output(_) => crate::exit::ENVIRONMENT,
+            #[cfg(target_os = "linux")]
+            HarnessError::Live(e) => e.exit_code(),
         }
     }
 
@@ -42,7 +61,7 @@ impl fmt::Display for HarnessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HarnessError::Input { path, source } => {
-                write!(f, "cannot read capture file {}: {source}", path.display())
+                write!(f, "cannot read {}: {source}", path.display())
             }
             HarnessError::Capture {
                 path,
@@ -60,6 +79,10 @@ impl fmt::Display for HarnessError {
                 Ok(())
             }
             HarnessError::Output(e) => write!(f, "cannot write the output: {e}"),
+            HarnessError::Usage(m) => write!(f, "{m}"),
+            HarnessError::Config { path, message } => write!(f, "{}: {message}", path.display()),
+            #[cfg(target_os = "linux")]
+            HarnessError::Live(e) => write!(f, "{e}"),
         }
     }
 }
@@ -70,6 +93,9 @@ impl std::error::Error for HarnessError {
             HarnessError::Input { source, .. } => Some(source),
             HarnessError::Capture { error, .. } => Some(error),
             HarnessError::Output(e) => Some(e),
+            HarnessError::Usage(_) | HarnessError::Config { .. } => None,
+            #[cfg(target_os = "linux")]
+            HarnessError::Live(e) => Some(e),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod decode;
 pub mod error;
 #[cfg(target_os = "linux")]
 pub mod live;
+pub mod reference;
 
 pub use error::HarnessError;
 

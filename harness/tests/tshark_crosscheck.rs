@@ -609,7 +609,7 @@ const KNOWN_TSHARK_DEFECTS: &[(&str, &str, &str, &str, usize, &str, &str)] = &[(
 
 fn hex_bytes(s: &str) -> Option<Vec<u8>> {
     let s: String = s.chars().filter(|c| *c != ':').collect();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -45,7 +45,7 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>, String> {
         .bytes()
         .filter(|c| !matches!(c, b' ' | b':' | b'_' | b'\n' | b'\t'))
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "hex string has an odd number of digits ({})",
             digits.len()

@@ -24,6 +24,33 @@ enum Command {
     /// Violations are findings about the frames; the command exits 0 when it read the whole
     /// file. A damaged file is decoded up to the damage, then the error is printed (exit 2).
     Decode(DecodeArgs),
+    /// Run a built-in reference node (correspondent node or home agent) on real interfaces.
+    ///
+    /// The node answers ND, ICMPv6 and Mobility Headers itself through AF_PACKET (needs root or
+    /// CAP_NET_RAW); turn the kernel's IPv6 off on those interfaces. Stops on Ctrl-C.
+    #[cfg(target_os = "linux")]
+    Reference(ReferenceArgs),
+}
+
+#[cfg(target_os = "linux")]
+#[derive(Debug, Args)]
+struct ReferenceArgs {
+    /// Which node: cn (correspondent node) or ha (home agent).
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// Interfaces to run on, in the node's order: --iface eth1,eth2 or repeated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    iface: Vec<String>,
+    /// The node's configuration (YAML; see reference/README.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Cn,
+    Ha,
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +83,19 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
             let flushed = out.flush();
             r?;
             flushed.map_err(HarnessError::Output)
+        }
+        #[cfg(target_os = "linux")]
+        Command::Reference(a) => {
+            use mip6_harness::reference::{run_reference, ReferenceOpts, Role};
+            let opts = ReferenceOpts {
+                role: match a.role {
+                    RoleArg::Cn => Role::Cn,
+                    RoleArg::Ha => Role::Ha,
+                },
+                ifaces: a.iface,
+                config: a.config,
+            };
+            run_reference(&opts, &mut std::io::stderr())
         }
     }
 }
