@@ -175,9 +175,12 @@ impl Received {
         &self.decoded.packet.layers[self.ip + 1..]
     }
 
-    /// The bytes of the IPv6 packet (from the IPv6 header), e.g. to quote in an ICMP error.
+    /// The bytes of the IPv6 packet (from the IPv6 header to the end its Payload Length gives,
+    /// so Ethernet padding is left out), e.g. to quote in an ICMP error.
     pub fn ip_bytes(&self) -> &[u8] {
-        &self.frame[self.decoded.offsets[self.ip]..]
+        let start = self.decoded.offsets[self.ip];
+        let len = 40 + usize::from(self.ipv6().payload_len.unwrap_or(0));
+        &self.frame[start..(start + len).min(self.frame.len())]
     }
 
     /// Offset of layer `i` from the start of the IPv6 header (for ICMP Parameter Problem).

@@ -452,6 +452,37 @@ fn icmp_errors_go_to_the_source_quote_the_packet_and_are_rate_limited() {
 }
 
 #[test]
+fn quoted_packet_leaves_out_ethernet_padding() {
+    let mut h = host();
+    h.learn(t(0.0), 0, a("2001:db8:1::22"), PEER_MAC);
+    let mut f = frame(
+        PEER_MAC,
+        ME_MAC,
+        vec![Layer::Ipv6(Ipv6::new(
+            a("2001:db8:1::22"),
+            a("2001:db8:1::1"),
+        ))],
+    );
+    f.resize(60, 0); // a 54-byte frame padded to the Ethernet minimum
+    let r = h.receive(t(0.0), 0, &f).unwrap();
+    assert_eq!(r.ip_bytes(), &f[14..54]);
+    h.icmp_error(
+        t(0.0),
+        &r,
+        Icmpv6Msg::ParameterProblem {
+            pointer: 6,
+            invoking: vec![],
+        },
+        1,
+    );
+    let out = sent(&mut h);
+    let Icmpv6Msg::ParameterProblem { invoking, .. } = icmp(&out[0]) else {
+        panic!("not a Parameter Problem")
+    };
+    assert_eq!(invoking.len(), 40);
+}
+
+#[test]
 fn echo_reply_mirrors_the_request() {
     let mut h = host();
     let f = frame(
