@@ -508,6 +508,7 @@ impl Ha {
                     *a,
                     Proxy {
                         override_flag: false,
+                        router: true,
                     },
                 );
             }
@@ -752,25 +753,8 @@ impl Ha {
 
     // ---- receive path -----------------------------------------------------------------------
 
-    /// Host::receive, with one correction: a Neighbor Advertisement the HA sends on behalf of a
-    /// mobile node carries R=0 (RFC 6275 §10.4.1), although the HA itself is a router.
     fn receive(&mut self, now: Instant, iface: usize, frame: &[u8]) -> Option<Received> {
-        let for_mn = peek_ns_target(frame)
-            .map(|t| self.is_mn_address(iface, &t))
-            .unwrap_or(false);
-        if for_mn {
-            self.host.is_router = false;
-        }
-        let rx = self.host.receive(now, iface, frame);
-        self.host.is_router = true;
-        rx
-    }
-
-    /// Whether `a` is an address the HA defends on `iface` for a mobile node.
-    fn is_mn_address(&self, iface: usize, a: &Ipv6Addr) -> bool {
-        self.bindings
-            .values()
-            .any(|b| b.is_active() && b.iface == iface && (b.hoa == *a || b.link_local == Some(*a)))
+        self.host.receive(now, iface, frame)
     }
 
     /// A frame that Host did not take: a router receives packets for the home link on its
@@ -1100,16 +1084,5 @@ fn peek_ipv6_dst(frame: &[u8]) -> Option<Ipv6Addr> {
         return None;
     }
     let o: [u8; 16] = frame[38..54].try_into().ok()?;
-    Some(Ipv6Addr::from(o))
-}
-
-/// The target of a Neighbor Solicitation (IPv6 header directly followed by ICMPv6), if the
-/// frame is one.
-fn peek_ns_target(frame: &[u8]) -> Option<Ipv6Addr> {
-    peek_ipv6_dst(frame)?;
-    if frame.len() < 14 + 40 + 24 || frame[14 + 6] != proto::ICMPV6 || frame[54] != 135 {
-        return None;
-    }
-    let o: [u8; 16] = frame[62..78].try_into().ok()?;
     Some(Ipv6Addr::from(o))
 }

@@ -147,6 +147,9 @@ pub struct DadResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Proxy {
     pub override_flag: bool,
+    /// The Router flag of advertisements for this address: clear when advertising on behalf
+    /// of a mobile node (RFC 6275 §10.4.1), set for a router's own anycast address.
+    pub router: bool,
 }
 
 /// A received frame that is addressed to this node (or to an address it proxies).
@@ -257,6 +260,13 @@ impl Host {
         self.proxies.contains_key(&(iface, *addr))
     }
 
+    /// The Router flag of an advertisement for `target`: the proxy entry's, else our own.
+    fn router_flag(&self, iface: usize, target: &Ipv6Addr) -> bool {
+        self.proxies
+            .get(&(iface, *target))
+            .map_or(self.is_router, |p| p.router)
+    }
+
     /// Sends an unsolicited Neighbor Advertisement for `target` to all-nodes (RFC 4861 §7.2.6),
     /// with our link-layer address; used by an HA for a home address it now defends (§10.4.1).
     pub fn unsolicited_na(
@@ -266,6 +276,7 @@ impl Host {
         target: Ipv6Addr,
         override_flag: bool,
     ) {
+        let router = self.router_flag(iface, &target);
         let i = &self.ifaces[iface];
         let src = i.link_local();
         let mac = i.mac;
@@ -275,7 +286,7 @@ impl Host {
             vec![
                 Layer::Ipv6(Ipv6::new(src, ALL_NODES).hop_limit(255)),
                 Layer::Icmpv6(Icmpv6::new(Icmpv6Msg::NeighborAdvertisement {
-                    r: self.is_router,
+                    r: router,
                     s: false,
                     o: override_flag,
                     reserved: 0,
@@ -471,13 +482,18 @@ impl Host {
                     (h.src, true)
                 };
                 let override_flag = proxy.map(|p| p.override_flag).unwrap_or(true);
+                let router = if own {
+                    self.is_router
+                } else {
+                    proxy.map_or(self.is_router, |p| p.router)
+                };
                 let iface = &self.ifaces[rx.iface];
                 let src = if own { *target } else { iface.source_for(&dst) };
                 let mac = iface.mac;
                 let layers = vec![
                     Layer::Ipv6(Ipv6::new(src, dst).hop_limit(255)),
                     Layer::Icmpv6(Icmpv6::new(Icmpv6Msg::NeighborAdvertisement {
-                        r: self.is_router,
+                        r: router,
                         s: solicited,
                         o: override_flag,
                         reserved: 0,

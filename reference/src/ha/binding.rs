@@ -491,8 +491,10 @@ impl Ha {
         self.host.add_proxy(
             iface,
             target,
+            // On behalf of a mobile node: Override set, Router clear (RFC 6275 §10.4.1).
             crate::host::Proxy {
                 override_flag: true,
+                router: false,
             },
         );
         self.nas
@@ -537,9 +539,7 @@ impl Ha {
             if !serving || j.left == 0 {
                 continue;
             }
-            self.host.is_router = false;
             self.host.unsolicited_na(now, j.iface, j.target, true);
-            self.host.is_router = true;
             if j.left > 1 {
                 let at = self.after(now, retrans);
                 self.nas.push(NaJob {

@@ -244,19 +244,22 @@ fn address_resolution_retries_then_gives_up() {
 #[test]
 fn proxied_address_is_answered_and_announced() {
     let mut h = host();
+    // A router (like a home agent) still advertises a proxied address with R clear.
+    h.is_router = true;
     let hoa = a("2001:db8:1::100");
     h.add_proxy(
         0,
         hoa,
         Proxy {
             override_flag: false,
+            router: false,
         },
     );
     h.unsolicited_na(t(0.0), 0, hoa, true);
     let out = sent(&mut h);
     assert_eq!(ip(&out[0]).dst, ALL_NODES);
     assert!(
-        matches!(icmp(&out[0]), Icmpv6Msg::NeighborAdvertisement { o: true, s: false, target, .. } if *target == hoa)
+        matches!(icmp(&out[0]), Icmpv6Msg::NeighborAdvertisement { o: true, s: false, r: false, target, .. } if *target == hoa)
     );
     let q = frame(
         PEER_MAC,
@@ -271,7 +274,7 @@ fn proxied_address_is_answered_and_announced() {
     h.receive(t(1.0), 0, &q);
     let out = sent(&mut h);
     assert!(
-        matches!(icmp(&out[0]), Icmpv6Msg::NeighborAdvertisement { o: false, s: true, target, options, .. }
+        matches!(icmp(&out[0]), Icmpv6Msg::NeighborAdvertisement { o: false, s: true, r: false, target, options, .. }
         if *target == hoa && options == &vec![NdOption::TargetLinkLayer(ME_MAC)])
     );
     // Packets to the proxied address are handed up, marked as proxied.
