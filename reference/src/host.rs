@@ -723,13 +723,16 @@ impl Host {
             icmp_type,
             code,
         });
-        self.send(
-            now,
-            vec![
-                Layer::Ipv6(Ipv6::new(src, h.src)),
-                Layer::Icmpv6(Icmpv6::new(msg).code(code)),
-            ],
-        );
+        let layers = vec![
+            Layer::Ipv6(Ipv6::new(src, h.src)),
+            Layer::Icmpv6(Icmpv6::new(msg).code(code)),
+        ];
+        if is_link_local(&h.src) {
+            // A link-local source is only reachable on the link the packet came from.
+            self.send_on(now, rx.iface, layers);
+        } else {
+            self.send(now, layers);
+        }
     }
 
     /// The Echo Reply layers for an Echo Request in `rx` (RFC 4443 §4.2), from the address it

@@ -536,3 +536,42 @@ fn frames_for_other_macs_and_addresses_are_ignored() {
     assert!(h.receive(t(0.0), 0, &[1, 2, 3]).is_none());
     assert!(h.receive(t(0.0), 7, &f).is_none());
 }
+
+#[test]
+fn icmp_error_to_a_link_local_source_leaves_by_the_arrival_interface() {
+    let cfg = |name: &str, mac: MacAddr| IfaceConfig {
+        name: name.into(),
+        mac,
+        addrs: vec![],
+        default_router: None,
+    };
+    let mut h = Host::new(
+        &[
+            cfg("eth0", ME_MAC),
+            cfg("eth1", MacAddr([2, 0, 0, 0, 0, 2])),
+        ],
+        Timers::default(),
+        false,
+    );
+    let me1 = h.ifaces[1].link_local();
+    h.learn(t(0.0), 1, a("fe80::22"), PEER_MAC);
+    let f = frame(
+        PEER_MAC,
+        MacAddr([2, 0, 0, 0, 0, 2]),
+        vec![Layer::Ipv6(Ipv6::new(a("fe80::22"), me1))],
+    );
+    let r = h.receive(t(0.0), 1, &f).expect("for us on eth1");
+    h.icmp_error(
+        t(0.0),
+        &r,
+        Icmpv6Msg::ParameterProblem {
+            pointer: 6,
+            invoking: vec![],
+        },
+        1,
+    );
+    let tx = h.poll_transmit().expect("an error is sent");
+    assert_eq!(tx.iface, 1);
+    let d = decode(&tx.frame, LinkType::Ethernet);
+    assert_eq!((ip(&d).src, ip(&d).dst), (me1, a("fe80::22")));
+}
