@@ -137,10 +137,54 @@ pub fn build_node(opts: &ReferenceOpts) -> Result<(Box<dyn Node>, Vec<String>), 
     })
 }
 
+/// Turns the kernel's IPv6 off on interfaces the user named for the node, and back on when
+/// dropped: the node owns the whole IPv6 stack there (this kernel has no Mobile IPv6, so it
+/// would answer ND and ICMPv6 next to the node and reject Mobility Headers).
+#[cfg(target_os = "linux")]
+struct KernelIpv6Off {
+    restore: Vec<String>,
+}
+
+#[cfg(target_os = "linux")]
+impl KernelIpv6Off {
+    fn take(ifaces: &[String], log: &mut dyn Write) -> Result<Self, HarnessError> {
+        let mut guard = KernelIpv6Off {
+            restore: Vec::new(),
+        };
+        for name in ifaces {
+            if crate::live::kernel_ipv6_enabled(name)? {
+                crate::live::set_kernel_ipv6(name, false)?;
+                let _ = writeln!(
+                    log,
+                    "mip6test reference: kernel IPv6 turned off on {name} while the node runs                      (turned back on at exit; its kernel addresses are reconfigured then)"
+                );
+                guard.restore.push(name.clone());
+            }
+        }
+        Ok(guard)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for KernelIpv6Off {
+    fn drop(&mut self) {
+        for name in &self.restore {
+            if let Err(e) = crate::live::set_kernel_ipv6(name, true) {
+                eprintln!(
+                    "mip6test reference: could not turn the kernel's IPv6 back on for {name}: {e}; \
+                     run `sysctl -w net.ipv6.conf.{name}.disable_ipv6=0`"
+                );
+            }
+        }
+    }
+}
+
 /// Runs the reference node until SIGINT/SIGTERM, logging its events to `log` one per line.
+/// The kernel's IPv6 is off on the node's interfaces meanwhile (see [`KernelIpv6Off`]).
 #[cfg(target_os = "linux")]
 pub fn run_reference(opts: &ReferenceOpts, log: &mut dyn Write) -> Result<(), HarnessError> {
     let (mut node, order) = build_node(opts)?;
+    let _kernel_off = KernelIpv6Off::take(&order, log)?;
     let _ = writeln!(
         log,
         "mip6test reference: {} on {} (Ctrl-C stops)",

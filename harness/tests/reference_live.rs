@@ -32,12 +32,13 @@ fn root_or_skip(test: &str) -> bool {
     false
 }
 
-/// Two namespaces joined by veth `link0`; the node's side has the kernel's IPv6 off.
+/// Two namespaces joined by veth `link0`. The node's side keeps the kernel's IPv6 on:
+/// `mip6test reference` must turn it off itself.
 fn topology(t: &mut Topology) -> (Netns, Netns) {
     let node = t.add_namespace("ref").expect("namespace");
     let tester = t.add_namespace("tester").expect("namespace");
     t.add_veth(&node, "link0", &tester, "link0").expect("veth");
-    node.configure_link("link0", &LinkConfig::userspace(Some(NODE_MAC)))
+    node.configure_link("link0", &LinkConfig::kernel(Some(NODE_MAC)))
         .expect("configure node link");
     tester
         .configure_link("link0", &LinkConfig::userspace(Some(ROUTER_MAC)))
@@ -45,7 +46,7 @@ fn topology(t: &mut Topology) -> (Netns, Netns) {
     (node, tester)
 }
 
-fn start(t: &mut Topology, node: &Netns, role: &str, config: &str) -> std::path::PathBuf {
+fn start(t: &mut Topology, node: &Netns, role: &str, config: &str) -> (std::path::PathBuf, u32) {
     let path = std::env::temp_dir().join(format!(
         "mip6test-ref-{role}-{}-{}.yaml",
         std::process::id(),
@@ -57,8 +58,15 @@ fn start(t: &mut Topology, node: &Netns, role: &str, config: &str) -> std::path:
         .arg(&path)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
-    t.spawn(&mut cmd).expect("start mip6test reference");
-    path
+    let pid = t.spawn(&mut cmd).expect("start mip6test reference");
+    (path, pid)
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.contains(") Z "))
+            .unwrap_or(true)
 }
 
 fn send(sock: &AfPacket, layers: Vec<Layer>) {
@@ -143,7 +151,7 @@ fn home_registration_over_veth_gets_a_ba_and_a_proxy_na() {
     let mut t = Topology::new();
     let (node, tester) = topology(&mut t);
     let sock = tester.open_packet("link0").expect("tester socket");
-    let cfg = start(&mut t, &node, "ha", HA_CONFIG);
+    let (cfg, _pid) = start(&mut t, &node, "ha", HA_CONFIG);
     // Let the node come up (it opens its socket, then advertises itself).
     std::thread::sleep(Duration::from_millis(500));
 
@@ -227,8 +235,13 @@ fn correspondent_node_over_veth_answers_hoti_with_hot() {
     let mut t = Topology::new();
     let (node, tester) = topology(&mut t);
     let sock = tester.open_packet("link0").expect("tester socket");
-    let cfg = start(&mut t, &node, "cn", CN_CONFIG);
+    assert!(node.kernel_ipv6_enabled("link0").unwrap());
+    let (cfg, pid) = start(&mut t, &node, "cn", CN_CONFIG);
     std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !node.kernel_ipv6_enabled("link0").unwrap(),
+        "mip6test reference leaves the kernel's IPv6 on"
+    );
     let (hoa, cn) = (a("2001:db8:1::100"), a("2001:db8:3::1"));
     let cookie = [1, 2, 3, 4, 5, 6, 7, 8];
     send(
@@ -258,6 +271,20 @@ fn correspondent_node_over_veth_answers_hoti_with_hot() {
         unreachable!()
     };
     assert_eq!((ip.src, ip.dst), (cn, hoa));
+    // SIGTERM ends the node cleanly and gives the interface its kernel IPv6 back.
+    std::process::Command::new("kill")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill");
+    let end = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(pid), "mip6test reference did not stop on SIGTERM");
+    assert!(
+        node.kernel_ipv6_enabled("link0").unwrap(),
+        "the kernel's IPv6 was not turned back on"
+    );
     t.teardown().expect("teardown");
 }
 

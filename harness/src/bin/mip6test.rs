@@ -27,7 +27,8 @@ enum Command {
     /// Run a built-in reference node (correspondent node or home agent) on real interfaces.
     ///
     /// The node answers ND, ICMPv6 and Mobility Headers itself through AF_PACKET (needs root or
-    /// CAP_NET_RAW); turn the kernel's IPv6 off on those interfaces. Stops on Ctrl-C.
+    /// CAP_NET_RAW), turning the kernel's IPv6 off on those interfaces while it runs. Stops on
+    /// Ctrl-C or SIGTERM.
     #[cfg(target_os = "linux")]
     Reference(ReferenceArgs),
 }
