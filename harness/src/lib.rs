@@ -12,7 +12,10 @@ pub mod decode;
 pub mod error;
 #[cfg(target_os = "linux")]
 pub mod live;
+pub mod matcher;
 pub mod reference;
+pub mod template;
+pub mod vars;
 
 pub use error::HarnessError;
 
