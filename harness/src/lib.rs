@@ -14,6 +14,7 @@ pub mod error;
 pub mod live;
 pub mod matcher;
 pub mod reference;
+pub mod suite;
 pub mod template;
 pub mod vars;
 

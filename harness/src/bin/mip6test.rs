@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use mip6_harness::decode::{decode_file, DecodeOpts, FrameSelection};
-use mip6_harness::{exit, HarnessError};
+use mip6_harness::{exit, suite, HarnessError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -31,6 +31,42 @@ enum Command {
     /// Ctrl-C or SIGTERM.
     #[cfg(target_os = "linux")]
     Reference(ReferenceArgs),
+    /// Check suites, topologies, profiles and fixture files without running anything.
+    ///
+    /// PATHs are files or directories (searched recursively for *.yaml). Each problem is
+    /// printed as FILE:LINE:COL: message; exit 0 when all are valid, 2 otherwise.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of suite files (or of topologies, profiles, fixture files).
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Files or directories to check.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Also look for topologies here (before topologies/ and testsuites/topologies/ above
+    /// each suite).
+    #[arg(long, value_name = "DIR")]
+    topologies: Vec<PathBuf>,
+    /// Also look for shared fixture files here.
+    #[arg(long, value_name = "DIR")]
+    fixtures: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// Which kind of file.
+    #[arg(long, value_enum, default_value = "suite")]
+    kind: KindArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    Suite,
+    Topology,
+    Profile,
+    Fixtures,
 }
 
 #[cfg(target_os = "linux")]
@@ -97,6 +133,27 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 config: a.config,
             };
             run_reference(&opts, &mut std::io::stderr())
+        }
+        Command::Validate(a) => {
+            let search = suite::SearchPaths {
+                topologies: a.topologies,
+                fixtures: a.fixtures,
+            };
+            suite::validate_command(
+                &a.paths,
+                &search,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )
+        }
+        Command::Schema(a) => {
+            let kind = match a.kind {
+                KindArg::Suite => suite::FileKind::Suite,
+                KindArg::Topology => suite::FileKind::Topology,
+                KindArg::Profile => suite::FileKind::Profile,
+                KindArg::Fixtures => suite::FileKind::Fixtures,
+            };
+            suite::schema_command(kind, &mut std::io::stdout())
         }
     }
 }
