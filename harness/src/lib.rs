@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 
 pub mod decode;
+pub mod engine;
 pub mod error;
 #[cfg(target_os = "linux")]
 pub mod live;

@@ -257,7 +257,8 @@ fn shipped_topologies_and_profiles_load() {
 
     let report = suite::validate_paths(&[testsuites("")], &SearchPaths::default());
     assert!(report.is_ok(), "{:?}", report.errors);
-    assert_eq!(report.files.len(), 4);
+    // 2 topologies, 2 profiles and the starter suites of testsuites/rfc6275/.
+    assert!(report.files.len() >= 4, "{:?}", report.files);
 }
 
 #[test]

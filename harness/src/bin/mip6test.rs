@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use mip6_harness::decode::{decode_file, DecodeOpts, FrameSelection};
-use mip6_harness::{exit, suite, HarnessError};
+use mip6_harness::{engine, exit, suite, HarnessError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -38,6 +38,49 @@ enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of suite files (or of topologies, profiles, fixture files).
     Schema(SchemaArgs),
+    /// Run suites against the built-in reference node over the simulated network.
+    ///
+    /// PATHs are suite files or directories (default: testsuites/). One line per test case,
+    /// failure details under it, then `N passed, M failed, K skipped; X not-applicable, Y
+    /// errors`. Exit 0 when every applicable test passed, 1 otherwise, 2 when a suite does not
+    /// validate.
+    Run(RunArgs),
+    /// List the test cases (ids and titles) of suites.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Suite files or directories (default: testsuites/).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The IUT's capability profile (default: the built-in reference's for each suite's role).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Suite files or directories (default: testsuites/).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Only test case ids matching this glob (`*`, `?`).
+    #[arg(long, value_name = "GLOB")]
+    id: Option<String>,
+    /// Only suites for this role.
+    #[arg(long, value_enum)]
+    role: Option<SuiteRoleArg>,
+    /// Only tests with this tag.
+    #[arg(long)]
+    tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SuiteRoleArg {
+    CorrespondentNode,
+    HomeAgent,
+    MobileNode,
+    MobileRouter,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +197,36 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 KindArg::Fixtures => suite::FileKind::Fixtures,
             };
             suite::schema_command(kind, &mut std::io::stdout())
+        }
+        Command::Run(a) => {
+            let opts = engine::RunOpts {
+                paths: a.paths,
+                profile: a.profile,
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let r = engine::run_command(&opts, &mut out, &mut std::io::stderr());
+            let flushed = out.flush();
+            let sum = r?;
+            flushed.map_err(HarnessError::Output)?;
+            if !sum.ok() {
+                std::process::exit(exit::FAILURE);
+            }
+            Ok(())
+        }
+        Command::List(a) => {
+            let opts = engine::ListOpts {
+                paths: a.paths,
+                id: a.id,
+                role: a.role.map(|r| match r {
+                    SuiteRoleArg::CorrespondentNode => suite::Role::CorrespondentNode,
+                    SuiteRoleArg::HomeAgent => suite::Role::HomeAgent,
+                    SuiteRoleArg::MobileNode => suite::Role::MobileNode,
+                    SuiteRoleArg::MobileRouter => suite::Role::MobileRouter,
+                }),
+                tag: a.tag,
+            };
+            engine::list_command(&opts, &mut std::io::stdout(), &mut std::io::stderr())
         }
     }
 }

@@ -1,0 +1,239 @@
+//! Where test frames go and come from: a [`Dataplane`] puts frames on named links and returns
+//! the frames the implementation under test sends, on a clock the engine can advance.
+//!
+//! [`SimDataplane`] is the built-in one: the reference correspondent node or home agent
+//! (mip6-reference) built from the topology's `iut:` section, on the in-process simulated
+//! network ([`mip6_reference::sim::Sim`]) with a virtual clock. A fresh one is built for every
+//! test case, so no state leaks between tests.
+
+use crate::suite::{Prefix, Role, Topology};
+use mip6_packets::MacAddr;
+use mip6_reference::cn::{Cn, CnConfig};
+use mip6_reference::config::{IfAddr, IfaceConfig, PrefixConfig};
+use mip6_reference::ha::{Ha, HaConfig, HomeLinkConfig};
+use mip6_reference::sim::{LinkId, Sim};
+use mip6_reference::{Instant, Node};
+use std::fmt;
+use std::time::Duration;
+
+/// A frame the IUT sent, with the link it was seen on and when (time since the dataplane
+/// started).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RxFrame {
+    pub link: String,
+    pub at: Duration,
+    pub bytes: Vec<u8>,
+}
+
+/// A dataplane that cannot do what it was asked (an unknown link, a simulation that stalls,
+/// an IUT that cannot be built from the topology).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataplaneError(pub String);
+
+impl fmt::Display for DataplaneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DataplaneError {}
+
+/// Links to the implementation under test and a clock.
+pub trait Dataplane {
+    /// Puts a frame on `link`, now.
+    fn send(&mut self, link: &str, frame: Vec<u8>) -> Result<(), DataplaneError>;
+    /// Lets time run up to `deadline` (time since the start) and returns the frames the IUT
+    /// sent on any link meanwhile, in the order they were sent.
+    fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError>;
+    /// The current time, since the dataplane started.
+    fn now(&self) -> Duration;
+    /// Lets `by` pass; the frames the IUT sent meanwhile.
+    fn advance(&mut self, by: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
+        let to = self.now() + by;
+        self.recv_until(to)
+    }
+}
+
+/// The built-in reference node as the IUT, on the simulated network.
+pub struct SimDataplane {
+    sim: Sim,
+    links: Vec<(String, LinkId)>,
+}
+
+impl fmt::Debug for SimDataplane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimDataplane")
+            .field("links", &self.links)
+            .field("now", &self.sim.now())
+            .finish_non_exhaustive()
+    }
+}
+
+fn mac(m: &crate::suite::MacAddr) -> MacAddr {
+    MacAddr(m.0)
+}
+
+/// The IUT's interfaces as the reference node's, in the topology's link order, with the
+/// default router of each link (an emulated router on it routing `::/0`).
+fn interfaces(t: &Topology) -> Result<Vec<IfaceConfig>, DataplaneError> {
+    let mut out = Vec::new();
+    for link in &t.links {
+        let Some(i) = t.iut.interfaces.get(&link.value) else {
+            continue;
+        };
+        let m = i.mac.as_ref().ok_or_else(|| {
+            DataplaneError(format!(
+                "the simulated IUT needs a MAC address on {} (iut.interfaces.{}.mac)",
+                link.value, link.value
+            ))
+        })?;
+        let prefix_len = i.prefix.as_ref().map_or(64, |p| p.len);
+        let mut addrs = vec![IfAddr {
+            addr: i.addr,
+            prefix_len,
+        }];
+        if let Some(ll) = i.ll {
+            addrs.insert(
+                0,
+                IfAddr {
+                    addr: ll,
+                    prefix_len: 64,
+                },
+            );
+        }
+        let default_router = t
+            .nodes
+            .values()
+            .find(|n| {
+                n.link.as_ref().is_some_and(|l| l.value == link.value)
+                    && n.routes.iter().any(|r| r.len == 0)
+            })
+            .and_then(|n| n.ll);
+        out.push(IfaceConfig {
+            name: link.value.clone(),
+            mac: mac(m),
+            addrs,
+            default_router,
+        });
+    }
+    if out.is_empty() {
+        return Err(DataplaneError(
+            "the topology's IUT has no interface on any of its links".into(),
+        ));
+    }
+    Ok(out)
+}
+
+fn prefix_config(p: &Prefix) -> PrefixConfig {
+    PrefixConfig {
+        prefix: p.addr,
+        prefix_len: p.len,
+        valid_lifetime: u32::MAX,
+        preferred_lifetime: u32::MAX,
+    }
+}
+
+/// Builds the reference node for the topology's IUT role.
+pub fn reference_node(t: &Topology, seed: u64) -> Result<Box<dyn Node>, DataplaneError> {
+    let ifaces = interfaces(t)?;
+    match t.iut.role.value {
+        Role::CorrespondentNode => {
+            let mut c = CnConfig::new(ifaces);
+            c.seed = seed;
+            Ok(Box::new(Cn::new(c)))
+        }
+        Role::HomeAgent => {
+            let home_links: Vec<HomeLinkConfig> = t
+                .iut
+                .interfaces
+                .iter()
+                .filter_map(|(link, i)| {
+                    let p = i.prefix.as_ref()?;
+                    Some(HomeLinkConfig {
+                        interface: link.clone(),
+                        prefixes: vec![prefix_config(p)],
+                    })
+                })
+                .collect();
+            if home_links.is_empty() {
+                return Err(DataplaneError(
+                    "a home agent needs a home prefix: iut.interfaces.<link>.prefix".into(),
+                ));
+            }
+            let mut c = HaConfig::new(ifaces, home_links);
+            c.seed = seed;
+            // Tests ask for what they check: no periodic advertisements in between.
+            c.router_advertisements.enabled = false;
+            c.mobile_prefix.unsolicited = false;
+            let ha = Ha::new(c).map_err(|e| DataplaneError(e.to_string()))?;
+            Ok(Box::new(ha))
+        }
+        other => Err(DataplaneError(format!(
+            "there is no built-in reference {other} to test"
+        ))),
+    }
+}
+
+impl SimDataplane {
+    /// A fresh simulated network with the topology's links and the reference node for its
+    /// IUT attached to them.
+    pub fn new(t: &Topology, seed: u64) -> Result<Self, DataplaneError> {
+        let node = reference_node(t, seed)?;
+        let mut sim = Sim::new(seed);
+        let id = sim.add_node(node);
+        let mut links = Vec::new();
+        for l in &t.links {
+            let lid = sim.add_link(&l.value);
+            links.push((l.value.clone(), lid));
+        }
+        let mut iface = 0;
+        for l in &t.links {
+            if t.iut.interfaces.contains_key(&l.value) {
+                let lid = sim.link_id(&l.value).expect("added above");
+                sim.attach(id, iface, lid);
+                iface += 1;
+            }
+        }
+        Ok(SimDataplane { sim, links })
+    }
+
+    fn link(&self, name: &str) -> Result<LinkId, DataplaneError> {
+        self.links
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| DataplaneError(format!("no link \"{name}\"")))
+    }
+}
+
+impl Dataplane for SimDataplane {
+    fn send(&mut self, link: &str, frame: Vec<u8>) -> Result<(), DataplaneError> {
+        let id = self.link(link)?;
+        self.sim.inject(id, frame);
+        Ok(())
+    }
+
+    fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
+        let until = Instant(deadline.max(self.now()));
+        self.sim
+            .run_until(until)
+            .map_err(|e| DataplaneError(format!("the simulation stalled: {e}")))?;
+        self.sim.take_events();
+        let mut out = Vec::new();
+        for (name, id) in &self.links {
+            for f in self.sim.take_frames(*id) {
+                out.push(RxFrame {
+                    link: name.clone(),
+                    at: f.at.0,
+                    bytes: f.frame,
+                });
+            }
+        }
+        out.sort_by_key(|f| f.at);
+        Ok(out)
+    }
+
+    fn now(&self) -> Duration {
+        self.sim.now().0
+    }
+}

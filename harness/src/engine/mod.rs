@@ -1,0 +1,392 @@
+//! The engine: runs suites (docs/test-language.md) against an implementation under test.
+//!
+//! * [`dataplane`]: where frames go and come from; [`dataplane::SimDataplane`] is the built-in
+//!   reference node on the simulated network, fresh for every test case.
+//! * [`runner`]: one test case's steps and its verdict.
+//! * [`run_command`] / [`list_command`]: `mip6test run` and `mip6test list`.
+
+pub mod dataplane;
+pub mod runner;
+
+use crate::suite::{
+    self, expand, load_profile, load_suite, load_topology, FileKind, Profile, Role, Suite,
+};
+use crate::HarnessError;
+use dataplane::SimDataplane;
+use runner::{run_case, CaseResult, Verdict};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where suites are looked for when no path is given.
+pub const DEFAULT_SUITES: &str = "testsuites";
+
+/// Options of `mip6test run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunOpts {
+    /// Suite files or directories (searched recursively); empty: [`DEFAULT_SUITES`].
+    pub paths: Vec<PathBuf>,
+    /// The IUT's capability profile; by default the built-in reference's for the suite's role
+    /// (profiles/reference-cn.yaml or reference-ha.yaml above the suite).
+    pub profile: Option<PathBuf>,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub not_applicable: usize,
+    pub errors: usize,
+}
+
+impl RunSummary {
+    /// Whether every applicable test passed.
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.errors == 0
+    }
+
+    /// `42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 errors`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped; {} not-applicable, {} errors",
+            self.passed, self.failed, self.skipped, self.not_applicable, self.errors
+        )
+    }
+
+    fn count(&mut self, v: Verdict) {
+        match v {
+            Verdict::Pass | Verdict::PassWithWarnings => self.passed += 1,
+            Verdict::Fail => self.failed += 1,
+            Verdict::NotApplicable => self.not_applicable += 1,
+            Verdict::Error => self.errors += 1,
+        }
+    }
+}
+
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
+    let default = [PathBuf::from(DEFAULT_SUITES)];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(HarnessError::Usage(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(p);
+        }
+    }
+}
+
+/// The suites among `paths` (other kinds of YAML file are skipped), loaded and checked.
+/// A suite that does not load is a usage error after its diagnostics are printed on `err`.
+pub fn load_suites(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Suite>, HarnessError> {
+    let mut suites = Vec::new();
+    let mut bad = 0;
+    for p in collect(paths)? {
+        let text = std::fs::read_to_string(&p).map_err(|e| HarnessError::Input {
+            path: p.clone(),
+            source: e,
+        })?;
+        match suite::detect_kind(&p, &text) {
+            Ok(FileKind::Suite) => {}
+            Ok(_) => continue,
+            Err(d) => {
+                writeln!(err, "{d}").map_err(HarnessError::Output)?;
+                bad += 1;
+                continue;
+            }
+        }
+        match load_suite(&p) {
+            Ok(s) => suites.push(s),
+            Err(ds) => {
+                for d in ds {
+                    writeln!(err, "{d}").map_err(HarnessError::Output)?;
+                }
+                bad += 1;
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(HarnessError::Usage(format!(
+            "{bad} file{} did not validate",
+            if bad == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(suites)
+}
+
+fn diags(path: &Path, ds: Vec<suite::Diagnostic>) -> HarnessError {
+    HarnessError::Config {
+        path: path.to_path_buf(),
+        message: ds
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// The built-in reference's profile for a role: `profiles/reference-<cn|ha>.yaml` or
+/// `testsuites/profiles/...` in the suite's directory or above it.
+pub fn reference_profile_path(suite_path: &Path, role: Role) -> Option<PathBuf> {
+    let file = match role {
+        Role::CorrespondentNode => "reference-cn.yaml",
+        Role::HomeAgent => "reference-ha.yaml",
+        _ => return None,
+    };
+    let start = std::fs::canonicalize(suite_path).unwrap_or_else(|_| suite_path.to_path_buf());
+    for a in start.ancestors() {
+        for d in [a.join("profiles"), a.join("testsuites").join("profiles")] {
+            let p = d.join(file);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn seed_of(id: &str) -> u64 {
+    // FNV-1a: the same case gets the same seed on every run.
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Runs every test case of one suite on fresh simulated dataplanes.
+pub fn run_suite(suite: &Suite, profile: &Profile) -> Result<Vec<CaseResult>, HarnessError> {
+    let tpath = suite
+        .topology_path
+        .clone()
+        .ok_or_else(|| HarnessError::Usage(format!("{}: no topology", suite.path.display())))?;
+    let topo = load_topology(&tpath).map_err(|ds| diags(&tpath, ds))?;
+    let mut out = Vec::new();
+    for t in &suite.tests {
+        for case in expand(t) {
+            if let Err(reason) = suite.applicability(t, profile) {
+                out.push(CaseResult {
+                    id: case.id.clone(),
+                    title: case.title.clone(),
+                    verdict: Verdict::NotApplicable,
+                    detail: vec![reason],
+                    warnings: Vec::new(),
+                    elapsed: Default::default(),
+                });
+                continue;
+            }
+            let r = match SimDataplane::new(&topo, seed_of(&case.id)) {
+                Ok(dp) => run_case(suite, &topo, &case, dp),
+                Err(e) => CaseResult {
+                    id: case.id.clone(),
+                    title: case.title.clone(),
+                    verdict: Verdict::Error,
+                    detail: vec![format!("cannot build the simulated IUT: {e}")],
+                    warnings: Vec::new(),
+                    elapsed: Default::default(),
+                },
+            };
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+fn print_case(out: &mut dyn Write, r: &CaseResult) -> std::io::Result<()> {
+    let warn = if r.verdict == Verdict::PassWithWarnings {
+        format!(
+            "  ({} warning{})",
+            r.warnings.len(),
+            if r.warnings.len() == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{} {}  {}{warn}",
+        r.verdict.word().trim_end(),
+        r.id,
+        r.title
+    )?;
+    for d in &r.detail {
+        writeln!(out, "    {d}")?;
+    }
+    for w in &r.warnings {
+        writeln!(out, "    warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// `mip6test run`: every test case of the suites, one line each (with the failure's details
+/// under it), then the summary line. `Ok` with the counts when everything ran (the caller
+/// exits 1 unless [`RunSummary::ok`]); a usage error when a suite or profile does not load.
+pub fn run_command(
+    opts: &RunOpts,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<RunSummary, HarnessError> {
+    let started = Instant::now();
+    let suites = load_suites(&opts.paths, err)?;
+    let given = match &opts.profile {
+        Some(p) => Some(load_profile(p).map_err(|ds| diags(p, ds))?),
+        None => None,
+    };
+    let mut sum = RunSummary::default();
+    let o = |e| HarnessError::Output(e);
+    for s in &suites {
+        let profile = match &given {
+            Some(p) => p.clone(),
+            None => {
+                let p = reference_profile_path(&s.path, s.role.value).ok_or_else(|| {
+                    HarnessError::Usage(format!(
+                        "{}: no built-in reference profile for a {} (give one with --profile FILE)",
+                        s.path.display(),
+                        s.role.value
+                    ))
+                })?;
+                load_profile(&p).map_err(|ds| diags(&p, ds))?
+            }
+        };
+        writeln!(
+            out,
+            "# {} ({}): {}",
+            s.suite.value,
+            s.path.display(),
+            s.title
+        )
+        .map_err(o)?;
+        for r in run_suite(s, &profile)? {
+            sum.count(r.verdict);
+            print_case(out, &r).map_err(o)?;
+        }
+    }
+    writeln!(out, "{}", sum.line()).map_err(o)?;
+    writeln!(
+        err,
+        "ran {} test cases in {:.2}s",
+        sum.passed + sum.failed + sum.errors,
+        started.elapsed().as_secs_f64()
+    )
+    .map_err(o)?;
+    Ok(sum)
+}
+
+/// Options of `mip6test list`.
+#[derive(Debug, Clone, Default)]
+pub struct ListOpts {
+    pub paths: Vec<PathBuf>,
+    /// Only ids matching this glob (`*`, `?`).
+    pub id: Option<String>,
+    pub role: Option<Role>,
+    pub tag: Option<String>,
+}
+
+/// Whether `text` matches the glob `pat` (`*` any run, `?` one character).
+pub fn glob_match(pat: &str, text: &str) -> bool {
+    let p: Vec<char> = pat.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// `mip6test list`: the test case ids and titles of the suites, one per line.
+pub fn list_command(
+    opts: &ListOpts,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), HarnessError> {
+    let suites = load_suites(&opts.paths, err)?;
+    for s in &suites {
+        if opts.role.is_some_and(|r| r != s.role.value) {
+            continue;
+        }
+        for t in &s.tests {
+            if let Some(tag) = &opts.tag {
+                if !t.tags.contains(tag) {
+                    continue;
+                }
+            }
+            for c in expand(t) {
+                if let Some(g) = &opts.id {
+                    if !glob_match(g, &c.id) {
+                        continue;
+                    }
+                }
+                writeln!(out, "{}  {}", c.id, c.title).map_err(HarnessError::Output)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("CN.*", "CN.RR.HOTI"));
+        assert!(glob_match("*HOTI*", "CN.RR.HOTI[x=1]"));
+        assert!(glob_match("CN.RR.HOT?", "CN.RR.HOTI"));
+        assert!(!glob_match("HA.*", "CN.RR.HOTI"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn summary_line() {
+        let s = RunSummary {
+            passed: 42,
+            not_applicable: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            s.line(),
+            "42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 errors"
+        );
+    }
+}

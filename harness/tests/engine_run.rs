@@ -1,0 +1,139 @@
+//! `mip6test run` and `mip6test list` (issue 4): the starter suites against the built-in
+//! reference nodes over the simulated network.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn mip6test(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mip6test"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("mip6test runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_starter_suite_passes_against_the_reference() {
+    let o = mip6test(&["run"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("PASS CN.RR.HOTI.1  "), "{out}");
+    assert!(out.contains("PASS HA.REG.ACCEPT  "), "{out}");
+    assert!(
+        out.contains(" 0 failed, 0 skipped; 0 not-applicable, 0 errors"),
+        "{out}"
+    );
+    assert!(!out.contains("FAIL"), "{out}");
+}
+
+#[test]
+fn suites_still_validate() {
+    let o = mip6test(&["validate", "testsuites/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_the_place_the_field_and_the_frames() {
+    let dir = std::env::temp_dir().join(format!("mip6test-engine-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ts = dir.join("testsuites");
+    copy_dir(
+        &root().join("testsuites/topologies"),
+        &ts.join("topologies"),
+    );
+    copy_dir(&root().join("testsuites/profiles"), &ts.join("profiles"));
+    let suite =
+        std::fs::read_to_string(root().join("testsuites/rfc6275/cn/binding-update.yaml")).unwrap();
+    let good = "binding_ack: {status: 0, seq: 100,";
+    assert!(suite.contains(good));
+    let bad = suite.replacen(good, "binding_ack: {status: 1, seq: 100,", 1);
+    // The `- expect:` step holding the changed line.
+    let changed = bad
+        .lines()
+        .position(|l| l.contains("status: 1, seq: 100"))
+        .unwrap();
+    let step_line = bad
+        .lines()
+        .take(changed)
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "- expect:")
+        .last()
+        .unwrap()
+        .0
+        + 1;
+    std::fs::create_dir_all(ts.join("cn")).unwrap();
+    let file = ts.join("cn/binding-update.yaml");
+    std::fs::write(&file, bad).unwrap();
+
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL CN.BU.ACCEPT"), "{out}");
+    assert!(
+        out.contains(&format!("binding-update.yaml:{step_line}: step 2 (expect)")),
+        "expected line {step_line}: {out}"
+    );
+    assert!(
+        out.contains("mh.binding_ack.status: expected 1, got 0"),
+        "{out}"
+    );
+    assert!(out.contains("mh binding_ack status=0 seq=100"), "{out}");
+    assert!(out.contains("2 passed, 1 failed, 0 skipped"), "{out}");
+}
+
+#[test]
+fn list_prints_ids_and_titles() {
+    let o = mip6test(&["list"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for id in [
+        "CN.RR.HOTI.1",
+        "CN.BU.SEQ.SAME",
+        "CN.MH.PAYLOAD-PROTO[mh_type=5]",
+        "HA.REG.ACCEPT",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{id}  "))),
+            "{id}: {out}"
+        );
+    }
+    let o = mip6test(&["list", "--id", "HA.*", "--role", "home-agent"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.lines().all(|l| l.starts_with("HA.")) && out.lines().count() == 4,
+        "{out}"
+    );
+    let o = mip6test(&["list", "--tag", "checksum"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(out.lines().count(), 2, "{out}");
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let o = mip6test(&["run", "no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
