@@ -61,16 +61,19 @@ impl fmt::Display for MacAddr {
 impl FromStr for MacAddr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        let err = || {
+            format!("invalid MAC address \"{s}\": expected six hex bytes like 02:00:00:00:01:01")
+        };
         let parts: Vec<&str> = s.split([':', '-']).collect();
         if parts.len() != 6 {
-            return Err(format!(
-                "MAC address {s:?} must have 6 parts like 02:00:00:00:00:01"
-            ));
+            return Err(err());
         }
         let mut m = [0u8; 6];
-        for (i, p) in parts.iter().enumerate() {
-            m[i] = u8::from_str_radix(p, 16)
-                .map_err(|_| format!("MAC address {s:?}: {p:?} is not a hex byte"))?;
+        for (o, p) in m.iter_mut().zip(parts) {
+            if p.len() != 2 {
+                return Err(err());
+            }
+            *o = u8::from_str_radix(p, 16).map_err(|_| err())?;
         }
         Ok(MacAddr(m))
     }

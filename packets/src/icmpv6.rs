@@ -105,10 +105,6 @@ pub mod opt {
     pub const HOME_AGENT_INFORMATION: u8 = 8;
 }
 
-fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
-    *v == T::default()
-}
-
 /// An ICMPv6 message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,7 +127,7 @@ pub struct Icmpv6 {
 pub enum Icmpv6Msg {
     /// Type 1 (RFC 4443 §3.1).
     DestinationUnreachable {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         unused: u32,
         #[serde(default, with = "crate::util::hex")]
         invoking: Vec<u8>,
@@ -144,7 +140,7 @@ pub enum Icmpv6Msg {
     },
     /// Type 3 (RFC 4443 §3.3).
     TimeExceeded {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         unused: u32,
         #[serde(default, with = "crate::util::hex")]
         invoking: Vec<u8>,
@@ -175,7 +171,7 @@ pub enum Icmpv6Msg {
     },
     /// Type 133 (RFC 4861 §4.1).
     RouterSolicitation {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u32,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         options: Vec<NdOption>,
@@ -184,15 +180,15 @@ pub enum Icmpv6Msg {
     RouterAdvertisement {
         #[serde(default)]
         cur_hop_limit: u8,
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         m: bool,
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         o: bool,
         /// Home Agent flag (0x20).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         h: bool,
         /// The low 5 bits of the flags byte (Prf of RFC 4191 is 0x18, Proxy of RFC 4389 0x04).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u8,
         #[serde(default)]
         router_lifetime: u16,
@@ -205,7 +201,7 @@ pub enum Icmpv6Msg {
     },
     /// Type 135 (RFC 4861 §4.3).
     NeighborSolicitation {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u32,
         target: Ipv6Addr,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -214,16 +210,16 @@ pub enum Icmpv6Msg {
     /// Type 136 (RFC 4861 §4.4).
     NeighborAdvertisement {
         /// Router flag (0x8000_0000).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         r: bool,
         /// Solicited flag (0x4000_0000).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         s: bool,
         /// Override flag (0x2000_0000).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         o: bool,
         /// The low 29 bits.
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u32,
         target: Ipv6Addr,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -231,7 +227,7 @@ pub enum Icmpv6Msg {
     },
     /// Type 137 (RFC 4861 §4.5).
     Redirect {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u32,
         target: Ipv6Addr,
         destination: Ipv6Addr,
@@ -243,10 +239,10 @@ pub enum Icmpv6Msg {
         #[serde(default)]
         ident: u16,
         /// Mobile Router support flag, 0x8000 (RFC 3963 §7.1).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         r: bool,
         /// The low 15 bits.
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         /// Bytes after the 8-byte message (none are defined).
         #[serde(
@@ -261,9 +257,9 @@ pub enum Icmpv6Msg {
         #[serde(default)]
         ident: u16,
         /// Mobile Router support flag, 0x8000 (RFC 3963 §7.2).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         r: bool,
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         #[serde(default)]
         home_agents: Vec<Ipv6Addr>,
@@ -279,7 +275,7 @@ pub enum Icmpv6Msg {
     MobilePrefixSolicitation {
         #[serde(default)]
         ident: u16,
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         options: Vec<NdOption>,
@@ -289,13 +285,13 @@ pub enum Icmpv6Msg {
         #[serde(default)]
         ident: u16,
         /// Managed address configuration (0x8000).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         m: bool,
         /// Other configuration (0x4000).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         o: bool,
         /// The low 14 bits.
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         options: Vec<NdOption>,
@@ -322,50 +318,50 @@ pub enum NdOption {
     PrefixInformation {
         prefix_len: u8,
         /// On-link (0x80).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         l: bool,
         /// Autonomous address configuration (0x40).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         a: bool,
         /// Router address (0x20): `prefix` is the router's full address.
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         r: bool,
         /// The low 5 bits of the flags byte.
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved1: u8,
         valid_lifetime: u32,
         preferred_lifetime: u32,
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved2: u32,
         prefix: Ipv6Addr,
     },
     /// Type 4 (RFC 4861 §4.6.3): 6 reserved bytes (low 48 bits of `reserved`) and the start of
     /// the redirected packet, zero-padded to a multiple of 8 bytes on emission.
     RedirectedHeader {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u64,
         #[serde(default, with = "crate::util::hex")]
         data: Vec<u8>,
     },
     /// Type 5, Length 1 (RFC 4861 §4.6.4).
     Mtu {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         mtu: u32,
     },
     /// Type 7, Length 1 (RFC 6275 §7.3). `interval` in milliseconds.
     AdvertisementInterval {
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         interval: u32,
     },
     /// Type 8, Length 1 (RFC 6275 §7.4).
     HomeAgentInformation {
         /// Mobile Router support flag, 0x8000 (RFC 3963 §7.3).
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         r: bool,
         /// The low 15 bits.
-        #[serde(default, skip_serializing_if = "is_zero")]
+        #[serde(default, skip_serializing_if = "crate::util::is_default")]
         reserved: u16,
         /// Unsigned, higher is better (RFC 6275 §7.4; the spec sheet's "signed" is wrong).
         #[serde(default)]

@@ -56,18 +56,6 @@ fn is_default_ttl(v: &u8) -> bool {
     *v == 64
 }
 
-fn is_zero_u8(v: &u8) -> bool {
-    *v == 0
-}
-
-fn is_zero_u16(v: &u16) -> bool {
-    *v == 0
-}
-
-fn is_false(v: &bool) -> bool {
-    !*v
-}
-
 /// An IPv4 header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,24 +67,24 @@ pub struct Ipv4 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ihl: Option<u8>,
     /// Type of Service byte (DSCP and ECN, RFC 2474 / RFC 3168).
-    #[serde(default, skip_serializing_if = "is_zero_u8")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub tos: u8,
     /// `None`: header plus everything after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_len: Option<u16>,
-    #[serde(default, skip_serializing_if = "is_zero_u16")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub ident: u16,
     /// The reserved flag bit, which must be zero.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub reserved_flag: bool,
     /// Don't Fragment.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub df: bool,
     /// More Fragments.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub mf: bool,
     /// Fragment offset in 8-byte units (13 bits).
-    #[serde(default, skip_serializing_if = "is_zero_u16")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub frag_offset: u16,
     #[serde(default = "default_ttl", skip_serializing_if = "is_default_ttl")]
     pub ttl: u8,

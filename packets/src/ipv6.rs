@@ -58,14 +58,6 @@ fn is_default_hop_limit(v: &u8) -> bool {
     *v == 64
 }
 
-fn is_zero_u8(v: &u8) -> bool {
-    *v == 0
-}
-
-fn is_zero_u32(v: &u32) -> bool {
-    *v == 0
-}
-
 /// The fixed IPv6 header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,9 +65,9 @@ pub struct Ipv6 {
     /// `None`: 6.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u8>,
-    #[serde(default, skip_serializing_if = "is_zero_u8")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub traffic_class: u8,
-    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub flow_label: u32,
     /// `None`: the length of everything after this header.
     #[serde(default, skip_serializing_if = "Option::is_none")]

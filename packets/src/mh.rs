@@ -79,18 +79,6 @@ fn is_none_proto(v: &u8) -> bool {
     *v == proto::NONE
 }
 
-fn is_zero_u8(v: &u8) -> bool {
-    *v == 0
-}
-
-fn is_zero_u16(v: &u16) -> bool {
-    *v == 0
-}
-
-fn is_false(v: &bool) -> bool {
-    !*v
-}
-
 /// A Mobility Header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +96,7 @@ pub struct Mobility {
     /// `None`: the type of `message`. `Some`: this number with `message`'s body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mh_type: Option<u8>,
-    #[serde(default, skip_serializing_if = "is_zero_u8")]
+    #[serde(default, skip_serializing_if = "crate::util::is_default")]
     pub reserved: u8,
     /// `None`: computed (RFC 6275 §6.1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -182,34 +170,34 @@ pub enum MhMessage {
 #[serde(deny_unknown_fields, default)]
 pub struct BindingUpdate {
     pub seq: u16,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub a: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub h: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub l: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub k: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub m: bool,
     /// Mobile Router (NEMO, RFC 3963 §4.1).
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub r: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub p: bool,
     /// Force UDP encapsulation (DSMIPv6, RFC 5555 §3.1.3).
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub f: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub t: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub b: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub s: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub d: bool,
     /// The 4 low bits of the flags word, reserved everywhere.
-    #[serde(skip_serializing_if = "is_zero_u16")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub reserved: u16,
     /// In units of 4 seconds.
     pub lifetime: u16,
@@ -220,23 +208,23 @@ pub struct BindingUpdate {
 #[serde(deny_unknown_fields, default)]
 pub struct BindingAck {
     pub status: u8,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub k: bool,
     /// The home agent supports mobile routers (RFC 3963 §4.2).
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub r: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub p: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub t: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub b: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub s: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub d: bool,
     /// The low bit of the flags byte.
-    #[serde(skip_serializing_if = "is_zero_u8")]
+    #[serde(skip_serializing_if = "crate::util::is_default")]
     pub reserved: u8,
     pub seq: u16,
     /// In units of 4 seconds.

@@ -26,6 +26,11 @@ pub(crate) fn ip4(b: &[u8], off: usize) -> std::net::Ipv4Addr {
     std::net::Ipv4Addr::new(b[off], b[off + 1], b[off + 2], b[off + 3])
 }
 
+/// serde `skip_serializing_if` helper: the value is its type's default (0, false, empty).
+pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 /// Lower-case hex without separators.
 pub fn to_hex(data: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

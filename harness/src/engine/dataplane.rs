@@ -70,7 +70,7 @@ impl fmt::Debug for SimDataplane {
 }
 
 fn mac(m: &crate::suite::MacAddr) -> MacAddr {
-    MacAddr(m.0)
+    (*m).into()
 }
 
 /// The IUT's interfaces as the reference node's, in the topology's link order, with the

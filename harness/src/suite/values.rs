@@ -422,39 +422,27 @@ impl JsonSchema for Tolerance {
     }
 }
 
-/// An Ethernet MAC address, written `02:00:00:00:01:01`.
+/// An Ethernet MAC address in a suite file, written `02:00:00:00:01:01`: the codec's
+/// [`mip6_packets::MacAddr`] with a JSON Schema (which cannot be given to the codec's type here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MacAddr(pub [u8; 6]);
 
 impl FromStr for MacAddr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let err = || {
-            format!("invalid MAC address \"{s}\": expected six hex bytes like 02:00:00:00:01:01")
-        };
-        let mut out = [0u8; 6];
-        let parts: Vec<&str> = s.split([':', '-']).collect();
-        if parts.len() != 6 {
-            return Err(err());
-        }
-        for (o, p) in out.iter_mut().zip(parts) {
-            if p.len() != 2 {
-                return Err(err());
-            }
-            *o = u8::from_str_radix(p, 16).map_err(|_| err())?;
-        }
-        Ok(MacAddr(out))
+        s.parse::<mip6_packets::MacAddr>().map(|m| MacAddr(m.0))
     }
 }
 
 impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
+        mip6_packets::MacAddr(self.0).fmt(f)
+    }
+}
+
+impl From<MacAddr> for mip6_packets::MacAddr {
+    fn from(m: MacAddr) -> Self {
+        mip6_packets::MacAddr(m.0)
     }
 }
 
