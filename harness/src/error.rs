@@ -27,6 +27,9 @@ pub enum HarnessError {
     /// The live dataplane could not run: privileges, interfaces, namespaces.
     #[cfg(target_os = "linux")]
     Live(crate::live::LiveError),
+    /// SIGINT or SIGTERM stopped a live run (after it removed what it created); the message
+    /// says how far it got.
+    Interrupted(String),
 }
 
 #[cfg(target_os = "linux")]
@@ -44,7 +47,7 @@ impl HarnessError {
             | HarnessError::Capture { .. }
             | HarnessError::Usage(_)
             | HarnessError::Config { .. } => crate::exit::USAGE,
-            HarnessError::Output(_) => crate::exit::ENVIRONMENT,
+            HarnessError::Output(_) | HarnessError::Interrupted(_) => crate::exit::ENVIRONMENT,
             #[cfg(target_os = "linux")]
             HarnessError::Live(e) => e.exit_code(),
         }
@@ -81,6 +84,7 @@ impl fmt::Display for HarnessError {
             HarnessError::Output(e) => write!(f, "cannot write the output: {e}"),
             HarnessError::Usage(m) => write!(f, "{m}"),
             HarnessError::Config { path, message } => write!(f, "{}: {message}", path.display()),
+            HarnessError::Interrupted(m) => write!(f, "interrupted: {m}"),
             #[cfg(target_os = "linux")]
             HarnessError::Live(e) => write!(f, "{e}"),
         }
@@ -93,7 +97,9 @@ impl std::error::Error for HarnessError {
             HarnessError::Input { source, .. } => Some(source),
             HarnessError::Capture { error, .. } => Some(error),
             HarnessError::Output(e) => Some(e),
-            HarnessError::Usage(_) | HarnessError::Config { .. } => None,
+            HarnessError::Usage(_) | HarnessError::Config { .. } | HarnessError::Interrupted(_) => {
+                None
+            }
             #[cfg(target_os = "linux")]
             HarnessError::Live(e) => Some(e),
         }

@@ -31,6 +31,8 @@ pub mod exit {
     /// Usage or input error: bad arguments, a suite that does not validate, a capture file that
     /// is missing, unreadable, not a capture or damaged.
     pub const USAGE: i32 = 2;
-    /// Environment error: privileges, interfaces, output that cannot be written.
+    /// Environment error: privileges, interfaces, output that cannot be written; also a live
+    /// run (`run --target netns:...`) interrupted by SIGINT or SIGTERM, after it removed its
+    /// namespaces and stopped the node.
     pub const ENVIRONMENT: i32 = 3;
 }

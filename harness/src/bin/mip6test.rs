@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// Mobile IPv6 conformance test harness.
 ///
 /// Exit codes: 0 success; 1 a test failed; 2 usage or input error (bad arguments, a missing,
-/// unreadable or damaged file); 3 environment error (privileges, interfaces, output).
+/// unreadable or damaged file); 3 environment error (privileges, interfaces, output) or a
+/// live run interrupted by Ctrl-C/SIGTERM (after removing everything it created).
 #[derive(Debug, Parser)]
 #[command(name = "mip6test", version, about, long_about)]
 struct Cli {
@@ -38,12 +39,18 @@ enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of suite files (or of topologies, profiles, fixture files).
     Schema(SchemaArgs),
-    /// Run suites against the built-in reference node over the simulated network.
+    /// Run suites against the built-in reference node (simulated, or live in a namespace).
     ///
     /// PATHs are suite files or directories (default: testsuites/). One line per test case,
     /// failure details under it, then `N passed, M failed, K skipped; X not-applicable, Y
     /// errors`. Exit 0 when every applicable test passed, 1 otherwise, 2 when a suite does not
-    /// validate.
+    /// validate, 3 when a live target cannot run (not root) or was interrupted (Ctrl-C,
+    /// SIGTERM: the case running stops, its namespaces and node are removed).
+    ///
+    /// --target netns:cn / netns:ha runs the reference node as `mip6test reference` in a
+    /// network namespace of its own for every test case, the harness sending and receiving over
+    /// veth and AF_PACKET from a second namespace, in real time (needs root). Suites for other
+    /// roles are skipped.
     Run(RunArgs),
     /// List the test cases (ids and titles) of suites.
     List(ListArgs),
@@ -57,6 +64,10 @@ struct RunArgs {
     /// The IUT's capability profile (default: the built-in reference's for each suite's role).
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
+    /// Where to run: simulated (default), netns:cn or netns:ha (the reference node live in a
+    /// network namespace; needs root).
+    #[arg(long, value_name = "TARGET", default_value = "simulated")]
+    target: engine::Target,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +213,8 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
             let opts = engine::RunOpts {
                 paths: a.paths,
                 profile: a.profile,
+                target: a.target,
+                program: None,
             };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());

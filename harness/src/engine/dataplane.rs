@@ -133,14 +133,42 @@ fn prefix_config(p: &Prefix) -> PrefixConfig {
     }
 }
 
-/// Builds the reference node for the topology's IUT role.
-pub fn reference_node(t: &Topology, seed: u64) -> Result<Box<dyn Node>, DataplaneError> {
+/// The reference node's configuration for the topology's IUT, as both dataplanes build it:
+/// the simulated one in-process, the netns one as `mip6test reference --config FILE`.
+#[derive(Debug, Clone)]
+pub enum ReferenceConfig {
+    Cn(CnConfig),
+    Ha(HaConfig),
+}
+
+impl ReferenceConfig {
+    /// The configuration as YAML, as `mip6test reference --config` reads it.
+    pub fn to_yaml(&self) -> Result<String, DataplaneError> {
+        let r = match self {
+            ReferenceConfig::Cn(c) => serde_saphyr::to_string(c),
+            ReferenceConfig::Ha(c) => serde_saphyr::to_string(c),
+        };
+        r.map_err(|e| DataplaneError(format!("cannot write the IUT's configuration: {e}")))
+    }
+
+    /// The node's interface names, in its interface order.
+    pub fn interfaces(&self) -> Vec<String> {
+        let ifaces = match self {
+            ReferenceConfig::Cn(c) => &c.interfaces,
+            ReferenceConfig::Ha(c) => &c.interfaces,
+        };
+        ifaces.iter().map(|i| i.name.clone()).collect()
+    }
+}
+
+/// The reference node's configuration for the topology's IUT role.
+pub fn reference_config(t: &Topology, seed: u64) -> Result<ReferenceConfig, DataplaneError> {
     let ifaces = interfaces(t)?;
     match t.iut.role.value {
         Role::CorrespondentNode => {
             let mut c = CnConfig::new(ifaces);
             c.seed = seed;
-            Ok(Box::new(Cn::new(c)))
+            Ok(ReferenceConfig::Cn(c))
         }
         Role::HomeAgent => {
             let home_links: Vec<HomeLinkConfig> = t
@@ -165,12 +193,22 @@ pub fn reference_node(t: &Topology, seed: u64) -> Result<Box<dyn Node>, Dataplan
             // Tests ask for what they check: no periodic advertisements in between.
             c.router_advertisements.enabled = false;
             c.mobile_prefix.unsolicited = false;
-            let ha = Ha::new(c).map_err(|e| DataplaneError(e.to_string()))?;
-            Ok(Box::new(ha))
+            Ok(ReferenceConfig::Ha(c))
         }
         other => Err(DataplaneError(format!(
             "there is no built-in reference {other} to test"
         ))),
+    }
+}
+
+/// Builds the reference node for the topology's IUT role.
+pub fn reference_node(t: &Topology, seed: u64) -> Result<Box<dyn Node>, DataplaneError> {
+    match reference_config(t, seed)? {
+        ReferenceConfig::Cn(c) => Ok(Box::new(Cn::new(c))),
+        ReferenceConfig::Ha(c) => {
+            let ha = Ha::new(c).map_err(|e| DataplaneError(e.to_string()))?;
+            Ok(Box::new(ha))
+        }
     }
 }
 

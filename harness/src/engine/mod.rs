@@ -3,9 +3,13 @@
 //! * [`dataplane`]: where frames go and come from; [`dataplane::SimDataplane`] is the built-in
 //!   reference node on the simulated network, fresh for every test case.
 //! * [`runner`]: one test case's steps and its verdict.
+//! * `live::NetnsDataplane` (Linux): the reference node as a `mip6test reference` process in a
+//!   network namespace, over veth and AF_PACKET (`--target netns:cn|netns:ha`).
 //! * [`run_command`] / [`list_command`]: `mip6test run` and `mip6test list`.
 
 pub mod dataplane;
+#[cfg(target_os = "linux")]
+pub mod live;
 pub mod runner;
 
 use crate::suite::{
@@ -21,9 +25,38 @@ use std::time::Instant;
 /// Where suites are looked for when no path is given.
 pub const DEFAULT_SUITES: &str = "testsuites";
 
+/// Where `mip6test run` runs the suites.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Target {
+    /// The built-in reference node on the in-process simulated network (virtual time).
+    #[default]
+    Simulated,
+    /// The built-in reference node for this role as a separate process in a network
+    /// namespace, over veth (real time; needs root). Only suites for this role run.
+    Netns(Role),
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "sim" | "simulated" => Ok(Target::Simulated),
+            "netns:cn" => Ok(Target::Netns(Role::CorrespondentNode)),
+            "netns:ha" => Ok(Target::Netns(Role::HomeAgent)),
+            _ => Err(format!(
+                "unknown target {s:?}: use simulated, netns:cn or netns:ha"
+            )),
+        }
+    }
+}
+
 /// Options of `mip6test run`.
 #[derive(Debug, Clone, Default)]
 pub struct RunOpts {
+    /// Where the suites run.
+    pub target: Target,
+    /// The `mip6test` executable a netns target starts the node from (default: this one).
+    pub program: Option<PathBuf>,
     /// Suite files or directories (searched recursively); empty: [`DEFAULT_SUITES`].
     pub paths: Vec<PathBuf>,
     /// The IUT's capability profile; by default the built-in reference's for the suite's role
@@ -183,40 +216,140 @@ fn seed_of(id: &str) -> u64 {
 
 /// Runs every test case of one suite on fresh simulated dataplanes.
 pub fn run_suite(suite: &Suite, profile: &Profile) -> Result<Vec<CaseResult>, HarnessError> {
+    let mut out = Vec::new();
+    run_suite_on(suite, profile, &Env::Simulated, &mut |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// What the dataplanes of a run are built on.
+enum Env {
+    Simulated,
+    #[cfg(target_os = "linux")]
+    Netns(live::NetnsOpts),
+}
+
+impl Env {
+    fn interrupted(&self) -> bool {
+        match self {
+            Env::Simulated => false,
+            #[cfg(target_os = "linux")]
+            Env::Netns(o) => o
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)),
+        }
+    }
+}
+
+fn error_case(case: &suite::TestCase, what: String) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        verdict: Verdict::Error,
+        detail: vec![what],
+        warnings: Vec::new(),
+        elapsed: Default::default(),
+    }
+}
+
+/// Runs every test case of one suite, each on a fresh dataplane, handing each result to
+/// `each` as it comes. A live run stops with [`HarnessError::Interrupted`] after the case
+/// running when SIGINT/SIGTERM came (whose result is not handed on).
+fn run_suite_on(
+    suite: &Suite,
+    profile: &Profile,
+    env: &Env,
+    each: &mut dyn FnMut(CaseResult) -> Result<(), HarnessError>,
+) -> Result<(), HarnessError> {
     let tpath = suite
         .topology_path
         .clone()
         .ok_or_else(|| HarnessError::Usage(format!("{}: no topology", suite.path.display())))?;
     let topo = load_topology(&tpath).map_err(|ds| diags(&tpath, ds))?;
-    let mut out = Vec::new();
     for t in &suite.tests {
         for case in expand(t) {
+            if env.interrupted() {
+                return Err(HarnessError::Interrupted(format!(
+                    "stopped before {}",
+                    case.id
+                )));
+            }
             if let Err(reason) = suite.applicability(t, profile) {
-                out.push(CaseResult {
+                each(CaseResult {
                     id: case.id.clone(),
                     title: case.title.clone(),
                     verdict: Verdict::NotApplicable,
                     detail: vec![reason],
                     warnings: Vec::new(),
                     elapsed: Default::default(),
-                });
+                })?;
                 continue;
             }
-            let r = match SimDataplane::new(&topo, seed_of(&case.id)) {
-                Ok(dp) => run_case(suite, &topo, &case, dp),
-                Err(e) => CaseResult {
-                    id: case.id.clone(),
-                    title: case.title.clone(),
-                    verdict: Verdict::Error,
-                    detail: vec![format!("cannot build the simulated IUT: {e}")],
-                    warnings: Vec::new(),
-                    elapsed: Default::default(),
+            let r = match env {
+                Env::Simulated => match SimDataplane::new(&topo, seed_of(&case.id)) {
+                    Ok(dp) => run_case(suite, &topo, &case, dp),
+                    Err(e) => error_case(&case, format!("cannot build the simulated IUT: {e}")),
+                },
+                #[cfg(target_os = "linux")]
+                Env::Netns(o) => match live::NetnsDataplane::new(&topo, seed_of(&case.id), o) {
+                    // The dataplane (namespaces, node) is gone when run_case returns.
+                    Ok(dp) => run_case(suite, &topo, &case, dp),
+                    Err(e) => error_case(&case, format!("cannot start the IUT: {e}")),
                 },
             };
-            out.push(r);
+            if env.interrupted() {
+                return Err(HarnessError::Interrupted(format!(
+                    "stopped during {}",
+                    case.id
+                )));
+            }
+            each(r)?;
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The environment of a run on `target`: for a netns target, checks privileges, removes the
+/// leftovers of dead runs and installs the SIGINT/SIGTERM handlers.
+fn env_for(opts: &RunOpts, err: &mut dyn Write) -> Result<Env, HarnessError> {
+    match opts.target {
+        Target::Simulated => Ok(Env::Simulated),
+        #[cfg(target_os = "linux")]
+        Target::Netns(_) => {
+            if !crate::live::is_root() {
+                return Err(crate::live::LiveError::NotPermitted {
+                    what: "--target netns: creating network namespaces and AF_PACKET sockets"
+                        .into(),
+                    fix: "needs root or CAP_NET_ADMIN/CAP_NET_RAW: run as root",
+                }
+                .into());
+            }
+            let stop = crate::live::stop_on_signals()?;
+            let swept = crate::live::sweep_stale()?;
+            for (name, procs) in &swept.removed {
+                writeln!(
+                    err,
+                    "mip6test: removed namespace {name} of a run that died ({procs} process(es) in it)"
+                )
+                .map_err(HarnessError::Output)?;
+            }
+            let program = match &opts.program {
+                Some(p) => p.clone(),
+                None => live::current_program().map_err(|e| HarnessError::Usage(e.0))?,
+            };
+            Ok(Env::Netns(live::NetnsOpts {
+                program,
+                stop: Some(stop),
+            }))
+        }
+        #[cfg(not(target_os = "linux"))]
+        Target::Netns(_) => Err(HarnessError::Usage(
+            "--target netns:... needs Linux network namespaces".into(),
+        )),
+    }
 }
 
 fn print_case(out: &mut dyn Write, r: &CaseResult) -> std::io::Result<()> {
@@ -259,9 +392,30 @@ pub fn run_command(
         Some(p) => Some(load_profile(p).map_err(|ds| diags(p, ds))?),
         None => None,
     };
+    let env = env_for(opts, err)?;
     let mut sum = RunSummary::default();
     let o = |e| HarnessError::Output(e);
     for s in &suites {
+        writeln!(
+            out,
+            "# {} ({}): {}",
+            s.suite.value,
+            s.path.display(),
+            s.title
+        )
+        .map_err(o)?;
+        if let Target::Netns(role) = opts.target {
+            if s.role.value != role {
+                let reason = format!("the suite tests a {}; the target is a {role}", s.role.value);
+                for t in &s.tests {
+                    for c in expand(t) {
+                        sum.skipped += 1;
+                        writeln!(out, "SKIP {}  {}\n    {reason}", c.id, c.title).map_err(o)?;
+                    }
+                }
+                continue;
+            }
+        }
         let profile = match &given {
             Some(p) => p.clone(),
             None => {
@@ -275,18 +429,18 @@ pub fn run_command(
                 load_profile(&p).map_err(|ds| diags(&p, ds))?
             }
         };
-        writeln!(
-            out,
-            "# {} ({}): {}",
-            s.suite.value,
-            s.path.display(),
-            s.title
-        )
-        .map_err(o)?;
-        for r in run_suite(s, &profile)? {
+        let r = run_suite_on(s, &profile, &env, &mut |r| {
             sum.count(r.verdict);
             print_case(out, &r).map_err(o)?;
+            out.flush().map_err(o)
+        });
+        if let Err(HarnessError::Interrupted(m)) = r {
+            writeln!(out, "{}", sum.line()).map_err(o)?;
+            return Err(HarnessError::Interrupted(format!(
+                "{m}; namespaces and the node removed"
+            )));
         }
+        r?;
     }
     writeln!(out, "{}", sum.line()).map_err(o)?;
     writeln!(
