@@ -159,7 +159,8 @@ fn suites_of_the_other_role_are_skipped_with_the_reason() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("0 passed, 0 failed, 2 skipped; 0 not-applicable, 0 errors"),
+        stdout
+            .contains("0 passed, 0 failed, 2 skipped; 0 not-applicable, 0 inconclusive, 0 errors"),
         "{stdout}"
     );
     assert_clean(pid);

@@ -35,7 +35,7 @@ fn every_starter_suite_passes_against_the_reference() {
     assert!(out.contains("PASS CN.RR.HOTI.1  "), "{out}");
     assert!(out.contains("PASS HA.REG.ACCEPT  "), "{out}");
     assert!(
-        out.contains(" 0 failed, 0 skipped; 0 not-applicable, 0 errors"),
+        out.contains(" 0 failed, 0 skipped; 0 not-applicable, 0 inconclusive, 0 errors"),
         "{out}"
     );
     assert!(!out.contains("FAIL"), "{out}");
@@ -121,15 +121,16 @@ fn list_prints_ids_and_titles() {
             "{id}: {out}"
         );
     }
+    // Filters select exactly the matching cases of the full list (counts follow the suites).
+    let all_ha: Vec<&str> = out.lines().filter(|l| l.starts_with("HA.")).collect();
+    assert!(!all_ha.is_empty(), "{out}");
     let o = mip6test(&["list", "--id", "HA.*", "--role", "home-agent"]);
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        out.lines().all(|l| l.starts_with("HA.")) && out.lines().count() == 4,
-        "{out}"
-    );
+    let ha = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(ha.lines().collect::<Vec<_>>(), all_ha, "{ha}");
     let o = mip6test(&["list", "--tag", "checksum"]);
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert_eq!(out.lines().count(), 2, "{out}");
+    let tagged = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(tagged.lines().count() >= 2, "{tagged}");
+    assert!(tagged.lines().all(|l| l.contains("CHECKSUM")), "{tagged}");
 }
 
 #[test]

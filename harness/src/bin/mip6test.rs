@@ -42,8 +42,9 @@ enum Command {
     /// Run suites against the built-in reference node (simulated, or live in a namespace).
     ///
     /// PATHs are suite files or directories (default: testsuites/). One line per test case,
-    /// failure details under it, then `N passed, M failed, K skipped; X not-applicable, Y
-    /// errors`. Exit 0 when every applicable test passed, 1 otherwise, 2 when a suite does not
+    /// failure details under it, then `N passed, M failed, K skipped; X not-applicable, I
+    /// inconclusive, Y errors` (inconclusive: a setup fixture failed). Exit 0 when every
+    /// applicable test passed, 1 otherwise, 2 when a suite does not
     /// validate, 3 when a live target cannot run (not root) or was interrupted (Ctrl-C,
     /// SIGTERM: the case running stops, its namespaces and node are removed).
     ///
@@ -68,6 +69,9 @@ struct RunArgs {
     /// network namespace; needs root).
     #[arg(long, value_name = "TARGET", default_value = "simulated")]
     target: engine::Target,
+    /// Run N test cases at once, each on its own dataplane (results in order).
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1)]
+    jobs: usize,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +219,7 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 profile: a.profile,
                 target: a.target,
                 program: None,
+                jobs: a.jobs,
             };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());

@@ -54,6 +54,18 @@ pub trait Dataplane {
     }
 }
 
+impl<D: Dataplane + ?Sized> Dataplane for &mut D {
+    fn send(&mut self, link: &str, frame: Vec<u8>) -> Result<(), DataplaneError> {
+        (**self).send(link, frame)
+    }
+    fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
+        (**self).recv_until(deadline)
+    }
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+}
+
 /// The built-in reference node as the IUT, on the simulated network.
 pub struct SimDataplane {
     sim: Sim,

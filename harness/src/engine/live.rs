@@ -271,6 +271,21 @@ impl NetnsDataplane {
     }
 }
 
+impl NetnsDataplane {
+    /// The name of the IUT's network namespace (`mip6t-<pid>-<n>-iut`).
+    pub fn iut_namespace(&self) -> &str {
+        self.topo.namespace("iut").map_or("", |n| n.name())
+    }
+
+    /// The IUT's interface on each link, (link, interface): named after the link.
+    pub fn iut_interfaces(&self) -> Vec<(String, String)> {
+        self.links
+            .iter()
+            .map(|(l, _)| (l.clone(), l.clone()))
+            .collect()
+    }
+}
+
 impl Drop for NetnsDataplane {
     fn drop(&mut self) {
         for f in &self.files {

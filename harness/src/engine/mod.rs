@@ -8,6 +8,7 @@
 //! * [`run_command`] / [`list_command`]: `mip6test run` and `mip6test list`.
 
 pub mod dataplane;
+pub mod hooks;
 #[cfg(target_os = "linux")]
 pub mod live;
 pub mod runner;
@@ -18,6 +19,7 @@ use crate::suite::{
 use crate::HarnessError;
 use dataplane::SimDataplane;
 use runner::{run_case, CaseResult, Verdict};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,6 +64,9 @@ pub struct RunOpts {
     /// The IUT's capability profile; by default the built-in reference's for the suite's role
     /// (profiles/reference-cn.yaml or reference-ha.yaml above the suite).
     pub profile: Option<PathBuf>,
+    /// How many test cases run at once (`-j N`; 0 or 1: one after the other). Results are
+    /// printed in the suites' order.
+    pub jobs: usize,
 }
 
 /// Counts of a run.
@@ -71,20 +76,27 @@ pub struct RunSummary {
     pub failed: usize,
     pub skipped: usize,
     pub not_applicable: usize,
+    /// Cases whose setup fixture failed.
+    pub inconclusive: usize,
     pub errors: usize,
 }
 
 impl RunSummary {
     /// Whether every applicable test passed.
     pub fn ok(&self) -> bool {
-        self.failed == 0 && self.errors == 0
+        self.failed == 0 && self.errors == 0 && self.inconclusive == 0
     }
 
-    /// `42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 errors`.
+    /// `42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 inconclusive, 0 errors`.
     pub fn line(&self) -> String {
         format!(
-            "{} passed, {} failed, {} skipped; {} not-applicable, {} errors",
-            self.passed, self.failed, self.skipped, self.not_applicable, self.errors
+            "{} passed, {} failed, {} skipped; {} not-applicable, {} inconclusive, {} errors",
+            self.passed,
+            self.failed,
+            self.skipped,
+            self.not_applicable,
+            self.inconclusive,
+            self.errors
         )
     }
 
@@ -93,6 +105,7 @@ impl RunSummary {
             Verdict::Pass | Verdict::PassWithWarnings => self.passed += 1,
             Verdict::Fail => self.failed += 1,
             Verdict::NotApplicable => self.not_applicable += 1,
+            Verdict::Inconclusive => self.inconclusive += 1,
             Verdict::Error => self.errors += 1,
         }
     }
@@ -217,7 +230,7 @@ fn seed_of(id: &str) -> u64 {
 /// Runs every test case of one suite on fresh simulated dataplanes.
 pub fn run_suite(suite: &Suite, profile: &Profile) -> Result<Vec<CaseResult>, HarnessError> {
     let mut out = Vec::new();
-    run_suite_on(suite, profile, &Env::Simulated, &mut |r| {
+    run_suite_on(suite, profile, &Env::Simulated, 1, &mut |r| {
         out.push(r);
         Ok(())
     })?;
@@ -242,71 +255,211 @@ impl Env {
                 .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)),
         }
     }
+
+    /// MIP6TEST_TARGET for hooks.
+    fn target_name(&self, topo: &suite::Topology) -> String {
+        match self {
+            Env::Simulated => "simulated".into(),
+            #[cfg(target_os = "linux")]
+            Env::Netns(_) => match topo.iut.role.value {
+                Role::HomeAgent => "netns:ha".into(),
+                _ => "netns:cn".into(),
+            },
+        }
+    }
 }
 
 fn error_case(case: &suite::TestCase, what: String) -> CaseResult {
+    error_case_lines(case, vec![what])
+}
+
+fn error_case_lines(case: &suite::TestCase, detail: Vec<String>) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
         title: case.title.clone(),
         verdict: Verdict::Error,
-        detail: vec![what],
+        detail,
         warnings: Vec::new(),
         elapsed: Default::default(),
     }
 }
 
-/// Runs every test case of one suite, each on a fresh dataplane, handing each result to
-/// `each` as it comes. A live run stops with [`HarnessError::Interrupted`] after the case
-/// running when SIGINT/SIGTERM came (whose result is not handed on).
+/// What a suite's cases share: the suite, its topology, the hooks' environment.
+struct SuiteRun<'a> {
+    suite: &'a Suite,
+    topo: &'a suite::Topology,
+    env: &'a Env,
+    hook_env: hooks::HookEnv,
+    timeout: std::time::Duration,
+}
+
+impl SuiteRun<'_> {
+    /// One applicable case: its dataplane, `before_each`, the steps, `after_each`.
+    fn case(&self, case: &suite::TestCase) -> CaseResult {
+        match self.env {
+            Env::Simulated => match SimDataplane::new(self.topo, seed_of(&case.id)) {
+                Ok(dp) => self.with_hooks(case, dp, None, Vec::new()),
+                Err(e) => error_case(case, format!("cannot build the simulated IUT: {e}")),
+            },
+            #[cfg(target_os = "linux")]
+            Env::Netns(o) => match live::NetnsDataplane::new(self.topo, seed_of(&case.id), o) {
+                // The dataplane (namespaces, node) is gone when with_hooks returns.
+                Ok(dp) => {
+                    let ns = Some(dp.iut_namespace().to_string());
+                    let ifaces = dp.iut_interfaces();
+                    self.with_hooks(case, dp, ns, ifaces)
+                }
+                Err(e) => error_case(case, format!("cannot start the IUT: {e}")),
+            },
+        }
+    }
+
+    fn with_hooks<D: dataplane::Dataplane>(
+        &self,
+        case: &suite::TestCase,
+        mut dp: D,
+        netns: Option<String>,
+        ifaces: Vec<(String, String)>,
+    ) -> CaseResult {
+        let env = hooks::HookEnv {
+            test: Some(case.id.clone()),
+            netns,
+            ifaces,
+            ..self.hook_env.clone()
+        };
+        let h = &self.suite.hooks;
+        if let Some(cmd) = &h.before_each {
+            if let Err(d) = hooks::run_hook("before_each", cmd, &env, self.timeout) {
+                return error_case_lines(case, d);
+            }
+        }
+        let mut r = run_case(self.suite, self.topo, case, &mut dp);
+        if let Some(cmd) = &h.after_each {
+            if let Err(d) = hooks::run_hook("after_each", cmd, &env, self.timeout) {
+                r.warnings.push(d.join("; "));
+                if r.verdict == Verdict::Pass {
+                    r.verdict = Verdict::PassWithWarnings;
+                }
+            }
+        }
+        r
+    }
+}
+
+/// Runs every test case of one suite, each on a fresh dataplane, on `jobs` worker threads,
+/// handing each result to `each` in the suite's order as soon as it and those before it are
+/// done. `before_all` runs first (when it fails every applicable case is an error),
+/// `after_all` last (a failure is a warning, printed on stderr). A live run stops with
+/// [`HarnessError::Interrupted`] after the cases running when SIGINT/SIGTERM came (whose
+/// results are not handed on).
 fn run_suite_on(
     suite: &Suite,
     profile: &Profile,
     env: &Env,
+    jobs: usize,
     each: &mut dyn FnMut(CaseResult) -> Result<(), HarnessError>,
 ) -> Result<(), HarnessError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let tpath = suite
         .topology_path
         .clone()
         .ok_or_else(|| HarnessError::Usage(format!("{}: no topology", suite.path.display())))?;
     let topo = load_topology(&tpath).map_err(|ds| diags(&tpath, ds))?;
+    let mut cases = Vec::new();
     for t in &suite.tests {
         for case in expand(t) {
-            if env.interrupted() {
-                return Err(HarnessError::Interrupted(format!(
-                    "stopped before {}",
-                    case.id
-                )));
+            let appl = suite.applicability(t, profile);
+            cases.push((case, appl));
+        }
+    }
+    let run = SuiteRun {
+        suite,
+        topo: &topo,
+        env,
+        hook_env: hooks::HookEnv {
+            suite: suite.suite.value.clone(),
+            target: env.target_name(&topo),
+            ..Default::default()
+        },
+        timeout: suite.hooks.timeout.unwrap_or(suite::Hooks::DEFAULT_TIMEOUT),
+    };
+    let cases = &cases;
+    let any_applicable = cases.iter().any(|(_, a)| a.is_ok());
+    let mut before_all_failed = None;
+    if any_applicable {
+        if let Some(cmd) = &suite.hooks.before_all {
+            if let Err(d) = hooks::run_hook("before_all", cmd, &run.hook_env, run.timeout) {
+                before_all_failed = Some(d);
             }
-            if let Err(reason) = suite.applicability(t, profile) {
-                each(CaseResult {
-                    id: case.id.clone(),
-                    title: case.title.clone(),
-                    verdict: Verdict::NotApplicable,
-                    detail: vec![reason],
-                    warnings: Vec::new(),
-                    elapsed: Default::default(),
-                })?;
-                continue;
+        }
+    }
+    let one = |i: usize| -> CaseResult {
+        let (case, appl) = &cases[i];
+        match appl {
+            Err(reason) => CaseResult {
+                id: case.id.clone(),
+                title: case.title.clone(),
+                verdict: Verdict::NotApplicable,
+                detail: vec![reason.clone()],
+                warnings: Vec::new(),
+                elapsed: Default::default(),
+            },
+            Ok(()) => match &before_all_failed {
+                Some(d) => error_case_lines(case, d.clone()),
+                None => run.case(case),
+            },
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let halt = AtomicBool::new(false);
+    let mut emitted = 0;
+    let mut result = Ok(());
+    std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, CaseResult)>();
+        for _ in 0..jobs.max(1).min(cases.len().max(1)) {
+            let tx = tx.clone();
+            let (next, halt, one) = (&next, &halt, &one);
+            sc.spawn(move || loop {
+                if halt.load(Ordering::SeqCst) || env.interrupted() {
+                    return;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= cases.len() {
+                    return;
+                }
+                let r = one(i);
+                if env.interrupted() || tx.send((i, r)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&emitted) {
+                emitted += 1;
+                if result.is_ok() {
+                    result = each(r);
+                    if result.is_err() {
+                        halt.store(true, Ordering::SeqCst);
+                    }
+                }
             }
-            let r = match env {
-                Env::Simulated => match SimDataplane::new(&topo, seed_of(&case.id)) {
-                    Ok(dp) => run_case(suite, &topo, &case, dp),
-                    Err(e) => error_case(&case, format!("cannot build the simulated IUT: {e}")),
-                },
-                #[cfg(target_os = "linux")]
-                Env::Netns(o) => match live::NetnsDataplane::new(&topo, seed_of(&case.id), o) {
-                    // The dataplane (namespaces, node) is gone when run_case returns.
-                    Ok(dp) => run_case(suite, &topo, &case, dp),
-                    Err(e) => error_case(&case, format!("cannot start the IUT: {e}")),
-                },
-            };
-            if env.interrupted() {
-                return Err(HarnessError::Interrupted(format!(
-                    "stopped during {}",
-                    case.id
-                )));
+        }
+    });
+    result?;
+    if env.interrupted() || emitted < cases.len() {
+        let what = cases
+            .get(emitted)
+            .map_or_else(|| "at the end".to_string(), |c| format!("at {}", c.0.id));
+        return Err(HarnessError::Interrupted(format!("stopped {what}")));
+    }
+    if any_applicable && before_all_failed.is_none() {
+        if let Some(cmd) = &suite.hooks.after_all {
+            if let Err(d) = hooks::run_hook("after_all", cmd, &run.hook_env, run.timeout) {
+                eprintln!("mip6test: warning: {}", d.join("; "));
             }
-            each(r)?;
         }
     }
     Ok(())
@@ -429,7 +582,7 @@ pub fn run_command(
                 load_profile(&p).map_err(|ds| diags(&p, ds))?
             }
         };
-        let r = run_suite_on(s, &profile, &env, &mut |r| {
+        let r = run_suite_on(s, &profile, &env, opts.jobs, &mut |r| {
             sum.count(r.verdict);
             print_case(out, &r).map_err(o)?;
             out.flush().map_err(o)
@@ -446,7 +599,7 @@ pub fn run_command(
     writeln!(
         err,
         "ran {} test cases in {:.2}s",
-        sum.passed + sum.failed + sum.errors,
+        sum.passed + sum.failed + sum.inconclusive + sum.errors,
         started.elapsed().as_secs_f64()
     )
     .map_err(o)?;
@@ -540,7 +693,7 @@ mod tests {
         };
         assert_eq!(
             s.line(),
-            "42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 errors"
+            "42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 inconclusive, 0 errors"
         );
     }
 }

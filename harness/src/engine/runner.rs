@@ -147,6 +147,9 @@ pub enum Verdict {
     /// Passed, with warnings (unexpected frames, checksum or length findings).
     PassWithWarnings,
     Fail,
+    /// A setup fixture (`use:`) did not get the IUT where the test starts, so the behaviour
+    /// under test was not judged.
+    Inconclusive,
     /// The profile lacks what the test needs.
     NotApplicable,
     /// The test could not be run as written, or the harness failed.
@@ -160,6 +163,7 @@ impl Verdict {
             Verdict::Pass => "PASS",
             Verdict::PassWithWarnings => "PASS",
             Verdict::Fail => "FAIL",
+            Verdict::Inconclusive => "INCONCLUSIVE",
             Verdict::NotApplicable => "N/A ",
             Verdict::Error => "ERROR",
         }
@@ -207,6 +211,8 @@ impl StepRef {
 /// Why a step stopped the test.
 enum Stop {
     Fail(Vec<String>),
+    /// A fixture step failed: the setup did not work.
+    Inconclusive(Vec<String>),
     Error(Vec<String>),
 }
 
@@ -299,6 +305,10 @@ pub fn run_case<D: Dataplane>(
             warnings.extend(unexpected);
             (Verdict::Fail, d)
         }
+        Err(Stop::Inconclusive(d)) => {
+            warnings.extend(unexpected);
+            (Verdict::Inconclusive, d)
+        }
         Err(Stop::Error(d)) => (Verdict::Error, d),
     };
     CaseResult {
@@ -347,7 +357,19 @@ impl<D: Dataplane> Runner<'_, D> {
                     kind: s.value.kind(),
                     fixture: Some(u.value.name.clone()),
                 };
-                self.step(s, &at)?;
+                self.step(s, &at).map_err(|e| match e {
+                    Stop::Fail(d) => {
+                        let mut v = vec![format!(
+                            "setup fixture \"{}\" failed at step {} ({}): the behaviour under test was not judged",
+                            u.value.name,
+                            i + 1,
+                            s.value.kind()
+                        )];
+                        v.extend(d);
+                        Stop::Inconclusive(v)
+                    }
+                    other => other,
+                })?;
             }
         }
         for (i, s) in case.test.steps.iter().enumerate() {

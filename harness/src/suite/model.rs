@@ -140,7 +140,10 @@ impl Suite {
     }
 }
 
-/// Shell commands run around tests (`{ns}` is replaced by the IUT's network namespace).
+/// Shell commands (`sh -c`) run around tests, with MIP6TEST_SUITE, MIP6TEST_TEST,
+/// MIP6TEST_TARGET, MIP6TEST_NETNS and MIP6TEST_IFACE_<LINK> in their environment (`{ns}` is
+/// replaced by the IUT's network namespace). A before hook that fails or times out makes the
+/// test case(s) an error; an after hook that fails is a warning.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hooks {
@@ -148,6 +151,15 @@ pub struct Hooks {
     pub before_each: Option<String>,
     pub after_each: Option<String>,
     pub after_all: Option<String>,
+    /// How long each hook may run (default 30s).
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<DurationText>")]
+    pub timeout: Option<Duration>,
+}
+
+impl Hooks {
+    /// How long a hook may run unless `timeout:` says otherwise.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 }
 
 /// A named list of steps, with parameters and their defaults.

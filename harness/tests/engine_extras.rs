@@ -1,0 +1,315 @@
+//! `mip6test run` beyond plain passes and failures (issue 4): the inconclusive verdict of a
+//! failed setup fixture, suite hooks, `-j N` and `--target FILE`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn mip6test(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mip6test"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("mip6test runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// A scratch testsuites/ tree (topologies and profiles copied) removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("mip6test-extras-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let ts = dir.join("testsuites");
+        copy_dir(
+            &root().join("testsuites/topologies"),
+            &ts.join("topologies"),
+        );
+        copy_dir(&root().join("testsuites/profiles"), &ts.join("profiles"));
+        std::fs::create_dir_all(ts.join("cn")).unwrap();
+        Scratch(dir)
+    }
+
+    fn suite(&self, name: &str, yaml: &str) -> PathBuf {
+        let p = self.0.join("testsuites/cn").join(name);
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const HOTI_TEST: &str = r#"  - id: X.PLAIN
+    title: A Home Test Init is answered
+    refs: [{rfc: 6275, section: "9.4.1", level: MUST}]
+    steps:
+      - send:
+          on: link0
+          from: mn0
+          packet:
+            ipv6: {src: mn0.hoa, dst: iut.addr}
+            mh: {home_test_init: {cookie: "0102030405060708"}}
+      - expect:
+          on: link0
+          packet:
+            ipv6: {src: iut.addr, dst: mn0.hoa}
+            mh: {home_test: {cookie: "0102030405060708"}}
+"#;
+
+#[test]
+fn a_failing_fixture_makes_the_case_inconclusive() {
+    let s = Scratch::new("inconclusive");
+    let suite = format!(
+        r#"suite: x-inconclusive
+title: A fixture the reference never satisfies
+role: correspondent-node
+topology: cn-one-link
+fixtures:
+  never:
+    title: Expects a Home Test with a cookie nobody sent
+    steps:
+      - send:
+          on: link0
+          from: mn0
+          packet:
+            ipv6: {{src: mn0.hoa, dst: iut.addr}}
+            mh: {{home_test_init: {{cookie: "0102030405060708"}}}}
+      - expect:
+          on: link0
+          within: 300ms
+          packet:
+            ipv6: {{src: iut.addr, dst: mn0.hoa}}
+            mh: {{home_test: {{cookie: "ffffffffffffffff"}}}}
+tests:
+{HOTI_TEST}  - id: X.SETUP
+    title: Behaviour after a setup that cannot work
+    refs: [{{rfc: 6275, section: "9.4.1", level: MUST}}]
+    use: [never]
+    steps:
+      - wait: 10ms
+"#
+    );
+    let file = s.suite("inconclusive.yaml", &suite);
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("PASS X.PLAIN  "), "{out}");
+    assert!(out.contains("INCONCLUSIVE X.SETUP  "), "{out}");
+    assert!(
+        out.contains("setup fixture \"never\" failed at step 2 (expect)"),
+        "{out}"
+    );
+    assert!(out.contains("fixture never, step 2 (expect)"), "{out}");
+    assert!(
+        out.contains("1 passed, 0 failed, 0 skipped; 0 not-applicable, 1 inconclusive, 0 errors"),
+        "{out}"
+    );
+}
+
+fn hook_suite(id: &str, hooks: &str) -> String {
+    format!(
+        r#"suite: {id}
+title: Hooks around tests
+role: correspondent-node
+topology: cn-one-link
+hooks: {hooks}
+tests:
+{HOTI_TEST}  - id: X.SECOND
+    title: A second case
+    refs: [{{rfc: 6275, section: "9.4.1", level: MUST}}]
+    steps:
+      - wait: 10ms
+"#
+    )
+}
+
+#[test]
+fn hooks_run_around_the_suite_and_each_case_with_their_environment() {
+    let s = Scratch::new("hooks");
+    let m = s.0.join("markers");
+    std::fs::create_dir_all(&m).unwrap();
+    let m = m.display();
+    let hooks = format!(
+        r#"{{before_all: "echo \"$MIP6TEST_SUITE $MIP6TEST_TARGET ${{MIP6TEST_TEST:-none}}\" >> {m}/log",
+          before_each: "echo \"before $MIP6TEST_TEST\" >> {m}/log",
+          after_each: "echo \"after $MIP6TEST_TEST\" >> {m}/log",
+          after_all: "echo end >> {m}/log"}}"#
+    );
+    let file = s.suite("hooks.yaml", &hook_suite("x-hooks", &hooks));
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let log = std::fs::read_to_string(s.0.join("markers/log")).unwrap();
+    assert_eq!(
+        log,
+        "x-hooks simulated none\nbefore X.PLAIN\nafter X.PLAIN\nbefore X.SECOND\nafter X.SECOND\nend\n",
+        "{out}"
+    );
+}
+
+#[test]
+fn a_failing_before_hook_is_an_error_and_an_after_hook_a_warning() {
+    let s = Scratch::new("hookfail");
+    let hooks = r#"{before_each: "echo first >&2; echo cannot reset the IUT >&2; exit 1"}"#;
+    let file = s.suite("before.yaml", &hook_suite("x-before", hooks));
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("ERROR X.PLAIN  "), "{out}");
+    assert!(
+        out.contains("before_each hook `echo first >&2; echo cannot reset the IUT >&2; exit 1` exited with status 1"),
+        "{out}"
+    );
+    assert!(out.contains("    cannot reset the IUT"), "{out}");
+    assert!(
+        out.contains("0 passed, 0 failed, 0 skipped; 0 not-applicable, 0 inconclusive, 2 errors"),
+        "{out}"
+    );
+
+    let hooks = r#"{before_all: "exit 2"}"#;
+    let file = s.suite("before.yaml", &hook_suite("x-before-all", hooks));
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("before_all hook `exit 2` exited with status 2"),
+        "{out}"
+    );
+    assert!(out.contains("2 errors"), "{out}");
+
+    let hooks = r#"{after_each: "exit 1", after_all: "exit 1", timeout: 5s}"#;
+    let file = s.suite("before.yaml", &hook_suite("x-after", hooks));
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("PASS X.PLAIN  A Home Test Init is answered  (1 warning)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: after_each hook `exit 1` exited with status 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("mip6test: warning: after_all hook `exit 1` exited with status 1"),
+        "{out}"
+    );
+    assert!(out.contains("2 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_hook_that_runs_too_long_is_killed() {
+    let s = Scratch::new("hooktimeout");
+    let hooks = r#"{before_each: "sleep 10", timeout: 300ms}"#;
+    let file = s.suite("slow.yaml", &hook_suite("x-slow", hooks));
+    let t = std::time::Instant::now();
+    let o = mip6test(&["run", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("before_each hook `sleep 10` timed out after 0.3s"),
+        "{out}"
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "{out}");
+}
+
+#[test]
+fn four_jobs_give_the_same_report_as_one() {
+    let one = mip6test(&["run", "-j", "1"]);
+    let four = mip6test(&["run", "-j", "4"]);
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+    assert_eq!(four.status.code(), one.status.code(), "{}", text(&four));
+    assert_eq!(
+        String::from_utf8_lossy(&four.stdout),
+        String::from_utf8_lossy(&one.stdout)
+    );
+}
+
+/// Root only: parallel cases on the netns target get namespaces of their own, and hooks see
+/// the IUT's namespace and interfaces.
+#[cfg(target_os = "linux")]
+#[test]
+fn netns_jobs_and_hooks() {
+    if !mip6_harness::live::is_root() {
+        eprintln!("SKIPPED netns_jobs_and_hooks: needs root (network namespaces and AF_PACKET)");
+        return;
+    }
+    let s = Scratch::new("netns");
+    let log = s.0.join("log");
+    let hooks = format!(
+        r#"{{before_each: "ip netns exec {{ns}} ip link show $MIP6TEST_IFACE_LINK0 >/dev/null && echo \"$MIP6TEST_TARGET $MIP6TEST_TEST $MIP6TEST_NETNS\" >> {}"}}"#,
+        log.display()
+    );
+    let file = s.suite("netns.yaml", &hook_suite("x-netns", &hooks));
+    let o = mip6test(&[
+        "run",
+        "--target",
+        "netns:cn",
+        "-j",
+        "2",
+        file.to_str().unwrap(),
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("2 passed, 0 failed"), "{out}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    let mut ns: Vec<&str> = log.lines().map(|l| l.split(' ').nth(2).unwrap()).collect();
+    assert_eq!(ns.len(), 2, "{log}");
+    assert!(log.lines().all(|l| l.starts_with("netns:cn X.")), "{log}");
+    assert!(
+        ns.iter()
+            .all(|n| n.starts_with("mip6t-") && n.ends_with("-iut")),
+        "{log}"
+    );
+    ns.dedup();
+    assert_eq!(ns.len(), 2, "each case its own namespace: {log}");
+
+    let one = mip6test(&[
+        "run",
+        "--target",
+        "netns:cn",
+        "-j",
+        "1",
+        "testsuites/rfc6275/cn",
+    ]);
+    let four = mip6test(&[
+        "run",
+        "--target",
+        "netns:cn",
+        "-j",
+        "4",
+        "testsuites/rfc6275/cn",
+    ]);
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+    assert_eq!(
+        String::from_utf8_lossy(&four.stdout),
+        String::from_utf8_lossy(&one.stdout)
+    );
+}
