@@ -88,6 +88,9 @@ struct ListArgs {
     /// Only tests with this tag.
     #[arg(long)]
     tag: Option<String>,
+    /// Only tests citing this RFC or RFC section (and its subsections): 6275, 6275:9.5.
+    #[arg(long, value_name = "RFC[:SECTION]")]
+    rfc: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -243,6 +246,7 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                     SuiteRoleArg::MobileRouter => suite::Role::MobileRouter,
                 }),
                 tag: a.tag,
+                rfc: a.rfc,
             };
             engine::list_command(&opts, &mut std::io::stdout(), &mut std::io::stderr())
         }

@@ -614,6 +614,22 @@ pub struct ListOpts {
     pub id: Option<String>,
     pub role: Option<Role>,
     pub tag: Option<String>,
+    /// Only tests citing this RFC, or this RFC section and its subsections: `6275`, `6275:9.5`.
+    pub rfc: Option<String>,
+}
+
+/// Whether a test's references match an `RFC[:SECTION]` filter; a section matches itself and
+/// its subsections (`9.5` matches `9.5` and `9.5.1`, not `9.50`).
+pub fn refs_match(filter: &str, refs: &[(u32, &str)]) -> bool {
+    let (rfc, section) = match filter.split_once(':') {
+        Some((r, s)) => (r, Some(s)),
+        None => (filter, None),
+    };
+    let rfc = rfc.trim().trim_start_matches("RFC").trim();
+    refs.iter().any(|(n, sec)| {
+        n.to_string() == rfc
+            && section.is_none_or(|want| *sec == want || sec.starts_with(&format!("{want}.")))
+    })
 }
 
 /// Whether `text` matches the glob `pat` (`*` any run, `?` one character).
@@ -658,6 +674,17 @@ pub fn list_command(
                     continue;
                 }
             }
+            if let Some(f) = &opts.rfc {
+                let refs: Vec<(u32, &str)> = t
+                    .refs
+                    .value
+                    .iter()
+                    .map(|r| (r.value.rfc, r.value.section.0.as_str()))
+                    .collect();
+                if !refs_match(f, &refs) {
+                    continue;
+                }
+            }
             for c in expand(t) {
                 if let Some(g) = &opts.id {
                     if !glob_match(g, &c.id) {
@@ -669,6 +696,24 @@ pub fn list_command(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod rfc_filter_tests {
+    use super::refs_match;
+
+    #[test]
+    fn rfc_and_section_filters() {
+        let refs = [(6275, "9.5.1"), (3776, "4.1")];
+        assert!(refs_match("6275", &refs));
+        assert!(refs_match("RFC 3776", &refs));
+        assert!(refs_match("6275:9.5", &refs));
+        assert!(refs_match("6275:9.5.1", &refs));
+        assert!(!refs_match("6275:9.5.1.2", &refs));
+        assert!(!refs_match("6275:10", &refs));
+        assert!(!refs_match("4877", &refs));
+        assert!(!refs_match("6275:9.5", &[(6275, "9.50")]));
+    }
 }
 
 #[cfg(test)]
