@@ -1,31 +1,10 @@
 //! `mip6test run` beyond plain passes and failures (issue 4): the inconclusive verdict of a
-//! failed setup fixture, suite hooks, `-j N` and `--target FILE`.
+//! failed setup fixture, suite hooks and `-j N`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn mip6test(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mip6test"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("mip6test runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{mip6test, text, workspace as root};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

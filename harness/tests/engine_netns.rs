@@ -4,35 +4,12 @@
 //! it is skipped.
 #![cfg(target_os = "linux")]
 
-use mip6_harness::live::is_root;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn root_or_skip(test: &str) -> bool {
-    if is_root() {
-        return true;
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: needs root (network namespaces and AF_PACKET)"
-    );
-    false
-}
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn mip6test(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mip6test"));
-    c.args(args).current_dir(workspace()).stdin(Stdio::null());
-    c
-}
+mod common;
+use common::{command as mip6test, root_or_skip};
 
 /// The harness namespaces of process `pid` (`mip6t-<pid>-...`).
 fn namespaces_of(pid: u32) -> Vec<String> {

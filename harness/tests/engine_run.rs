@@ -1,31 +1,10 @@
 //! `mip6test run` and `mip6test list` (issue 4): the starter suites against the built-in
 //! reference nodes over the simulated network.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn mip6test(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mip6test"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("mip6test runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{mip6test, text, workspace as root};
 
 #[test]
 fn every_starter_suite_passes_against_the_reference() {

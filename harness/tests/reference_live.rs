@@ -4,14 +4,16 @@
 //! removed by the Topology guard, also when an assertion fails.
 #![cfg(target_os = "linux")]
 
-use mip6_harness::live::{is_root, AfPacket, LinkConfig, Netns, Topology};
+use mip6_harness::live::{AfPacket, LinkConfig, Netns, Topology};
 use mip6_packets::icmpv6::{Icmpv6, Icmpv6Msg, NdOption};
 use mip6_packets::ipv6::{Ipv6, OptionsHeader, Routing};
 use mip6_packets::mh::{BindingUpdate, MhMessage, MhOption, Mobility};
 use mip6_packets::{decode, Ethernet, Layer, LinkType, MacAddr, Packet};
-use std::io::Write as _;
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::root_or_skip;
 
 const NODE_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
 const ROUTER_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0xfe]);
@@ -19,17 +21,6 @@ const ROUTER_LL: &str = "fe80::fe";
 
 fn a(s: &str) -> Ipv6Addr {
     s.parse().unwrap()
-}
-
-fn root_or_skip(test: &str) -> bool {
-    if is_root() {
-        return true;
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: needs root (network namespaces and AF_PACKET)"
-    );
-    false
 }
 
 /// Two namespaces joined by veth `link0`. The node's side keeps the kernel's IPv6 on:

@@ -56,3 +56,48 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The workspace root (suites are addressed relative to it).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// The built `mip6test` with `args`, run from the workspace root, no standard input.
+pub fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mip6test"));
+    c.args(args)
+        .current_dir(workspace())
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+/// Runs `mip6test` with `args` and returns what it printed.
+pub fn mip6test(args: &[&str]) -> std::process::Output {
+    command(args).output().expect("mip6test runs")
+}
+
+/// Standard output then standard error, for assertion messages.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Whether the test may create namespaces and AF_PACKET sockets; otherwise it says it is
+/// skipped (visibly: straight to stderr) and the caller returns.
+#[cfg(target_os = "linux")]
+pub fn root_or_skip(test: &str) -> bool {
+    if mip6_harness::live::is_root() {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs root (network namespaces and AF_PACKET)"
+    );
+    false
+}
