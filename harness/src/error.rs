@@ -20,6 +20,8 @@ pub enum HarnessError {
     },
     /// Writing the output failed (a full disk, a closed pipe).
     Output(io::Error),
+    /// A report file (results.json, junit.xml, report.html, a capture) could not be written.
+    Report { path: PathBuf, source: io::Error },
     /// The command line asks for something that cannot be done as given.
     Usage(String),
     /// A configuration file is not what the command needs (the message names the field).
@@ -47,7 +49,9 @@ impl HarnessError {
             | HarnessError::Capture { .. }
             | HarnessError::Usage(_)
             | HarnessError::Config { .. } => crate::exit::USAGE,
-            HarnessError::Output(_) | HarnessError::Interrupted(_) => crate::exit::ENVIRONMENT,
+            HarnessError::Output(_)
+            | HarnessError::Report { .. }
+            | HarnessError::Interrupted(_) => crate::exit::ENVIRONMENT,
             #[cfg(target_os = "linux")]
             HarnessError::Live(e) => e.exit_code(),
         }
@@ -82,6 +86,11 @@ impl fmt::Display for HarnessError {
                 Ok(())
             }
             HarnessError::Output(e) => write!(f, "cannot write the output: {e}"),
+            HarnessError::Report { path, source } => write!(
+                f,
+                "cannot write {}: {source} (choose another directory with --out DIR)",
+                path.display()
+            ),
             HarnessError::Usage(m) => write!(f, "{m}"),
             HarnessError::Config { path, message } => write!(f, "{}: {message}", path.display()),
             HarnessError::Interrupted(m) => write!(f, "interrupted: {m}"),
@@ -97,6 +106,7 @@ impl std::error::Error for HarnessError {
             HarnessError::Input { source, .. } => Some(source),
             HarnessError::Capture { error, .. } => Some(error),
             HarnessError::Output(e) => Some(e),
+            HarnessError::Report { source, .. } => Some(source),
             HarnessError::Usage(_) | HarnessError::Config { .. } | HarnessError::Interrupted(_) => {
                 None
             }

@@ -72,6 +72,21 @@ struct RunArgs {
     /// Run N test cases at once, each on its own dataplane (results in order).
     #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1)]
     jobs: usize,
+    /// Where to write results.json, junit.xml, report.html and a pcapng per test (created if
+    /// missing; files of an earlier run there are replaced).
+    #[arg(long, value_name = "DIR", default_value = "mip6test-results")]
+    out: PathBuf,
+    /// Write no files, only the console output.
+    #[arg(long, conflicts_with = "out")]
+    no_out: bool,
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    color: engine::console::ColorChoice,
+    /// The factor on the IUT's timers (overrides the profile's timers.time_scale; 0.1: ten
+    /// times as fast as the RFC's): every duration in the steps is multiplied by it, and so is
+    /// every timer of the built-in reference.
+    #[arg(long, value_name = "SCALE")]
+    time_scale: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +238,10 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 target: a.target,
                 program: None,
                 jobs: a.jobs,
+                out: (!a.no_out).then_some(a.out),
+                color: a.color.for_stdout(),
+                progress: engine::console::stderr_is_terminal(),
+                time_scale: a.time_scale,
             };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());

@@ -163,6 +163,16 @@ impl ReferenceConfig {
         r.map_err(|e| DataplaneError(format!("cannot write the IUT's configuration: {e}")))
     }
 
+    /// The same node with its clock running `scale` times as fast as the RFC's: every
+    /// duration it waits on is multiplied by `scale` (the profile's `timers.time_scale`).
+    pub fn with_time_scale(mut self, scale: f64) -> Self {
+        match &mut self {
+            ReferenceConfig::Cn(c) => c.timers.time_scale = scale,
+            ReferenceConfig::Ha(c) => c.timers.time_scale = scale,
+        }
+        self
+    }
+
     /// The node's interface names, in its interface order.
     pub fn interfaces(&self) -> Vec<String> {
         let ifaces = match self {
@@ -213,9 +223,13 @@ pub fn reference_config(t: &Topology, seed: u64) -> Result<ReferenceConfig, Data
     }
 }
 
-/// Builds the reference node for the topology's IUT role.
-pub fn reference_node(t: &Topology, seed: u64) -> Result<Box<dyn Node>, DataplaneError> {
-    match reference_config(t, seed)? {
+/// Builds the reference node for the topology's IUT role, its timers scaled by `scale`.
+pub fn reference_node(
+    t: &Topology,
+    seed: u64,
+    scale: f64,
+) -> Result<Box<dyn Node>, DataplaneError> {
+    match reference_config(t, seed)?.with_time_scale(scale) {
         ReferenceConfig::Cn(c) => Ok(Box::new(Cn::new(c))),
         ReferenceConfig::Ha(c) => {
             let ha = Ha::new(c).map_err(|e| DataplaneError(e.to_string()))?;
@@ -228,7 +242,12 @@ impl SimDataplane {
     /// A fresh simulated network with the topology's links and the reference node for its
     /// IUT attached to them.
     pub fn new(t: &Topology, seed: u64) -> Result<Self, DataplaneError> {
-        let node = reference_node(t, seed)?;
+        Self::with_time_scale(t, seed, 1.0)
+    }
+
+    /// As [`SimDataplane::new`], the reference node's timers scaled by `scale`.
+    pub fn with_time_scale(t: &Topology, seed: u64, scale: f64) -> Result<Self, DataplaneError> {
+        let node = reference_node(t, seed, scale)?;
         let mut sim = Sim::new(seed);
         let id = sim.add_node(node);
         let mut links = Vec::new();

@@ -48,6 +48,9 @@ pub struct NetnsOpts {
     /// Set by SIGINT/SIGTERM ([`crate::live::stop_on_signals`]): `send` and `recv_until` fail
     /// with [`INTERRUPTED`] once it is set, so a running case stops within a tick.
     pub stop: Option<Arc<AtomicBool>>,
+    /// The node's timers run this many times as fast as the RFC's (the profile's
+    /// `timers.time_scale`).
+    pub time_scale: f64,
 }
 
 /// The built-in reference node in a network namespace, as the IUT.
@@ -112,7 +115,7 @@ impl NetnsDataplane {
     /// Builds the namespaces and links for topology `t`, starts the node and waits until it
     /// answers.
     pub fn new(t: &suite::Topology, seed: u64, opts: &NetnsOpts) -> Result<Self, DataplaneError> {
-        let cfg = reference_config(t, seed)?;
+        let cfg = reference_config(t, seed)?.with_time_scale(opts.time_scale);
         let role = match &cfg {
             ReferenceConfig::Cn(_) => "cn",
             ReferenceConfig::Ha(_) => "ha",

@@ -7,10 +7,12 @@
 //!   network namespace, over veth and AF_PACKET (`--target netns:cn|netns:ha`).
 //! * [`run_command`] / [`list_command`]: `mip6test run` and `mip6test list`.
 
+pub mod console;
 pub mod dataplane;
 pub mod hooks;
 #[cfg(target_os = "linux")]
 pub mod live;
+pub mod record;
 pub mod runner;
 
 use crate::suite::{
@@ -36,6 +38,16 @@ pub enum Target {
     /// The built-in reference node for this role as a separate process in a network
     /// namespace, over veth (real time; needs root). Only suites for this role run.
     Netns(Role),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Simulated => f.write_str("simulated"),
+            Target::Netns(Role::HomeAgent) => f.write_str("netns:ha"),
+            Target::Netns(_) => f.write_str("netns:cn"),
+        }
+    }
 }
 
 impl std::str::FromStr for Target {
@@ -67,49 +79,19 @@ pub struct RunOpts {
     /// How many test cases run at once (`-j N`; 0 or 1: one after the other). Results are
     /// printed in the suites' order.
     pub jobs: usize,
+    /// The output directory (results.json, junit.xml, report.html, pcap/); none: no files.
+    pub out: Option<PathBuf>,
+    /// Colour the console output.
+    pub color: bool,
+    /// Draw a progress bar on the error output.
+    pub progress: bool,
+    /// Overrides the profile's `timers.time_scale`: how much faster than the RFC's the IUT's
+    /// timers run (every step duration is multiplied by it).
+    pub time_scale: Option<f64>,
 }
 
-/// Counts of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunSummary {
-    pub passed: usize,
-    pub failed: usize,
-    pub skipped: usize,
-    pub not_applicable: usize,
-    /// Cases whose setup fixture failed.
-    pub inconclusive: usize,
-    pub errors: usize,
-}
-
-impl RunSummary {
-    /// Whether every applicable test passed.
-    pub fn ok(&self) -> bool {
-        self.failed == 0 && self.errors == 0 && self.inconclusive == 0
-    }
-
-    /// `42 passed, 0 failed, 0 skipped; 3 not-applicable, 0 inconclusive, 0 errors`.
-    pub fn line(&self) -> String {
-        format!(
-            "{} passed, {} failed, {} skipped; {} not-applicable, {} inconclusive, {} errors",
-            self.passed,
-            self.failed,
-            self.skipped,
-            self.not_applicable,
-            self.inconclusive,
-            self.errors
-        )
-    }
-
-    fn count(&mut self, v: Verdict) {
-        match v {
-            Verdict::Pass | Verdict::PassWithWarnings => self.passed += 1,
-            Verdict::Fail => self.failed += 1,
-            Verdict::NotApplicable => self.not_applicable += 1,
-            Verdict::Inconclusive => self.inconclusive += 1,
-            Verdict::Error => self.errors += 1,
-        }
-    }
-}
+/// Counts of a run (the summary line is [`RunSummary::line`]).
+pub use mip6_reports::results::Summary as RunSummary;
 
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
     let default = [PathBuf::from(DEFAULT_SUITES)];
@@ -230,7 +212,7 @@ fn seed_of(id: &str) -> u64 {
 /// Runs every test case of one suite on fresh simulated dataplanes.
 pub fn run_suite(suite: &Suite, profile: &Profile) -> Result<Vec<CaseResult>, HarnessError> {
     let mut out = Vec::new();
-    run_suite_on(suite, profile, &Env::Simulated, 1, &mut |r| {
+    run_suite_on(suite, profile, &Env::Simulated, 1, None, &mut |r| {
         out.push(r);
         Ok(())
     })?;
@@ -274,14 +256,7 @@ fn error_case(case: &suite::TestCase, what: String) -> CaseResult {
 }
 
 fn error_case_lines(case: &suite::TestCase, detail: Vec<String>) -> CaseResult {
-    CaseResult {
-        id: case.id.clone(),
-        title: case.title.clone(),
-        verdict: Verdict::Error,
-        detail,
-        warnings: Vec::new(),
-        elapsed: Default::default(),
-    }
+    CaseResult::without_steps(case, Verdict::Error, detail)
 }
 
 /// What a suite's cases share: the suite, its topology, the hooks' environment.
@@ -291,18 +266,30 @@ struct SuiteRun<'a> {
     env: &'a Env,
     hook_env: hooks::HookEnv,
     timeout: std::time::Duration,
+    /// The IUT's time scale (profile or `--time-scale`).
+    scale: f64,
 }
 
 impl SuiteRun<'_> {
     /// One applicable case: its dataplane, `before_each`, the steps, `after_each`.
     fn case(&self, case: &suite::TestCase) -> CaseResult {
         match self.env {
-            Env::Simulated => match SimDataplane::new(self.topo, seed_of(&case.id)) {
-                Ok(dp) => self.with_hooks(case, dp, None, Vec::new()),
-                Err(e) => error_case(case, format!("cannot build the simulated IUT: {e}")),
-            },
+            Env::Simulated => {
+                match SimDataplane::with_time_scale(self.topo, seed_of(&case.id), self.scale) {
+                    Ok(dp) => self.with_hooks(case, dp, None, Vec::new()),
+                    Err(e) => error_case(case, format!("cannot build the simulated IUT: {e}")),
+                }
+            }
             #[cfg(target_os = "linux")]
-            Env::Netns(o) => match live::NetnsDataplane::new(self.topo, seed_of(&case.id), o) {
+            Env::Netns(o) => match live::NetnsDataplane::new(
+                self.topo,
+                seed_of(&case.id),
+                &live::NetnsOpts {
+                    program: o.program.clone(),
+                    stop: o.stop.clone(),
+                    time_scale: self.scale,
+                },
+            ) {
                 // The dataplane (namespaces, node) is gone when with_hooks returns.
                 Ok(dp) => {
                     let ns = Some(dp.iut_namespace().to_string());
@@ -333,7 +320,7 @@ impl SuiteRun<'_> {
                 return error_case_lines(case, d);
             }
         }
-        let mut r = run_case(self.suite, self.topo, case, &mut dp);
+        let mut r = run_case(self.suite, self.topo, case, &mut dp, self.scale);
         if let Some(cmd) = &h.after_each {
             if let Err(d) = hooks::run_hook("after_each", cmd, &env, self.timeout) {
                 r.warnings.push(d.join("; "));
@@ -344,6 +331,15 @@ impl SuiteRun<'_> {
         }
         r
     }
+}
+
+/// A suite's topology, loaded.
+fn suite_topology(suite: &Suite) -> Result<suite::Topology, HarnessError> {
+    let tpath = suite
+        .topology_path
+        .clone()
+        .ok_or_else(|| HarnessError::Usage(format!("{}: no topology", suite.path.display())))?;
+    load_topology(&tpath).map_err(|ds| diags(&tpath, ds))
 }
 
 /// Runs every test case of one suite, each on a fresh dataplane, on `jobs` worker threads,
@@ -357,14 +353,11 @@ fn run_suite_on(
     profile: &Profile,
     env: &Env,
     jobs: usize,
+    scale: Option<f64>,
     each: &mut dyn FnMut(CaseResult) -> Result<(), HarnessError>,
 ) -> Result<(), HarnessError> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let tpath = suite
-        .topology_path
-        .clone()
-        .ok_or_else(|| HarnessError::Usage(format!("{}: no topology", suite.path.display())))?;
-    let topo = load_topology(&tpath).map_err(|ds| diags(&tpath, ds))?;
+    let topo = suite_topology(suite)?;
     let mut cases = Vec::new();
     for t in &suite.tests {
         for case in expand(t) {
@@ -382,6 +375,7 @@ fn run_suite_on(
             ..Default::default()
         },
         timeout: suite.hooks.timeout.unwrap_or(suite::Hooks::DEFAULT_TIMEOUT),
+        scale: scale.unwrap_or(profile.timers.time_scale.value),
     };
     let cases = &cases;
     let any_applicable = cases.iter().any(|(_, a)| a.is_ok());
@@ -396,14 +390,9 @@ fn run_suite_on(
     let one = |i: usize| -> CaseResult {
         let (case, appl) = &cases[i];
         match appl {
-            Err(reason) => CaseResult {
-                id: case.id.clone(),
-                title: case.title.clone(),
-                verdict: Verdict::NotApplicable,
-                detail: vec![reason.clone()],
-                warnings: Vec::new(),
-                elapsed: Default::default(),
-            },
+            Err(reason) => {
+                CaseResult::without_steps(case, Verdict::NotApplicable, vec![reason.clone()])
+            }
             Ok(()) => match &before_all_failed {
                 Some(d) => error_case_lines(case, d.clone()),
                 None => run.case(case),
@@ -496,6 +485,7 @@ fn env_for(opts: &RunOpts, err: &mut dyn Write) -> Result<Env, HarnessError> {
             Ok(Env::Netns(live::NetnsOpts {
                 program,
                 stop: Some(stop),
+                time_scale: 1.0,
             }))
         }
         #[cfg(not(target_os = "linux"))]
@@ -505,35 +495,11 @@ fn env_for(opts: &RunOpts, err: &mut dyn Write) -> Result<Env, HarnessError> {
     }
 }
 
-fn print_case(out: &mut dyn Write, r: &CaseResult) -> std::io::Result<()> {
-    let warn = if r.verdict == Verdict::PassWithWarnings {
-        format!(
-            "  ({} warning{})",
-            r.warnings.len(),
-            if r.warnings.len() == 1 { "" } else { "s" }
-        )
-    } else {
-        String::new()
-    };
-    writeln!(
-        out,
-        "{} {}  {}{warn}",
-        r.verdict.word().trim_end(),
-        r.id,
-        r.title
-    )?;
-    for d in &r.detail {
-        writeln!(out, "    {d}")?;
-    }
-    for w in &r.warnings {
-        writeln!(out, "    warning: {w}")?;
-    }
-    Ok(())
-}
-
 /// `mip6test run`: every test case of the suites, one line each (with the failure's details
-/// under it), then the summary line. `Ok` with the counts when everything ran (the caller
-/// exits 1 unless [`RunSummary::ok`]); a usage error when a suite or profile does not load.
+/// under it), then the summary line; with [`RunOpts::out`], the output directory
+/// (docs/results-json.md). `Ok` with the counts when everything ran (the caller exits 1
+/// unless [`RunSummary::ok`]); a usage error when a suite or profile does not load. What was
+/// recorded is written also when the run stops early.
 pub fn run_command(
     opts: &RunOpts,
     out: &mut dyn Write,
@@ -542,35 +508,107 @@ pub fn run_command(
     let started = Instant::now();
     let suites = load_suites(&opts.paths, err)?;
     let given = match &opts.profile {
-        Some(p) => Some(load_profile(p).map_err(|ds| diags(p, ds))?),
+        Some(p) => Some((p.clone(), load_profile(p).map_err(|ds| diags(p, ds))?)),
         None => None,
     };
+    if let Some(s) = opts.time_scale {
+        if !(s.is_finite() && s > 0.0) {
+            return Err(HarnessError::Usage(format!(
+                "--time-scale must be a positive number, not {s}"
+            )));
+        }
+    }
     let env = env_for(opts, err)?;
-    let mut sum = RunSummary::default();
-    let o = |e| HarnessError::Output(e);
-    for s in &suites {
+    let total = suites
+        .iter()
+        .map(|s| s.tests.iter().map(|t| expand(t).len()).sum::<usize>())
+        .sum();
+    let mut console = console::Console::new(opts.color, opts.progress, total);
+    let mut rec = record::Recorder::new(&opts.target.to_string(), opts.out.as_deref())?;
+    let r = run_all(
+        opts,
+        &suites,
+        given.as_ref(),
+        &env,
+        &mut console,
+        &mut rec,
+        out,
+        err,
+    );
+    let interrupted = matches!(r, Err(HarnessError::Interrupted(_)));
+    rec.run.interrupted = interrupted;
+    // Keep what was recorded, whatever stopped the run.
+    let written = rec.write(true);
+    let o = HarnessError::Output;
+    console.clear(err).map_err(o)?;
+    let sum = rec.run.summary;
+    match r {
+        Ok(()) => {}
+        Err(HarnessError::Interrupted(m)) => {
+            console.summary(out, &sum.line(), false).map_err(o)?;
+            written?;
+            return Err(HarnessError::Interrupted(format!(
+                "{m}; namespaces and the node removed"
+            )));
+        }
+        Err(e) => return Err(e),
+    }
+    written?;
+    console.summary(out, &sum.line(), sum.ok()).map_err(o)?;
+    out.flush().map_err(o)?;
+    writeln!(
+        err,
+        "ran {} test cases in {:.2}s",
+        sum.passed + sum.failed + sum.inconclusive + sum.errors,
+        started.elapsed().as_secs_f64()
+    )
+    .map_err(o)?;
+    if let Some(dir) = rec.out() {
         writeln!(
-            out,
-            "# {} ({}): {}",
-            s.suite.value,
-            s.path.display(),
-            s.title
+            err,
+            "results in {}/ (results.json, junit.xml, report.html, pcap/)",
+            dir.display()
         )
         .map_err(o)?;
+    }
+    Ok(sum)
+}
+
+/// The suites of a run, one after the other, into the record.
+#[allow(clippy::too_many_arguments)]
+fn run_all(
+    opts: &RunOpts,
+    suites: &[Suite],
+    given: Option<&(PathBuf, Profile)>,
+    env: &Env,
+    console: &mut console::Console,
+    rec: &mut record::Recorder,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), HarnessError> {
+    let o = HarnessError::Output;
+    for s in suites {
+        console.clear(err).map_err(o)?;
+        let heading = format!("# {} ({}): {}", s.suite.value, s.path.display(), s.title);
+        console.suite(out, &heading).map_err(o)?;
+        let topo = suite_topology(s).ok();
         if let Target::Netns(role) = opts.target {
             if s.role.value != role {
+                rec.suite(s, topo.as_ref(), None)?;
                 let reason = format!("the suite tests a {}; the target is a {role}", s.role.value);
                 for t in &s.tests {
                     for c in expand(t) {
-                        sum.skipped += 1;
-                        writeln!(out, "SKIP {}  {}\n    {reason}", c.id, c.title).map_err(o)?;
+                        let r =
+                            CaseResult::without_steps(&c, Verdict::Skipped, vec![reason.clone()]);
+                        console.case(out, &r).map_err(o)?;
+                        rec.case(&r)?;
                     }
                 }
                 continue;
             }
         }
-        let profile = match &given {
-            Some(p) => p.clone(),
+        let (ppath, profile) = match given {
+            Some((p, prof)) => (p.clone(), prof.clone()),
             None => {
                 let p = reference_profile_path(&s.path, s.role.value).ok_or_else(|| {
                     HarnessError::Usage(format!(
@@ -579,31 +617,39 @@ pub fn run_command(
                         s.role.value
                     ))
                 })?;
-                load_profile(&p).map_err(|ds| diags(&p, ds))?
+                let prof = load_profile(&p).map_err(|ds| diags(&p, ds))?;
+                (p, prof)
             }
         };
-        let r = run_suite_on(s, &profile, &env, opts.jobs, &mut |r| {
-            sum.count(r.verdict);
-            print_case(out, &r).map_err(o)?;
-            out.flush().map_err(o)
+        rec.suite(
+            s,
+            topo.as_ref(),
+            Some((profile.profile.value.clone(), &ppath)),
+        )?;
+        let next_ids: Vec<String> = s
+            .tests
+            .iter()
+            .flat_map(|t| expand(t).into_iter().map(|c| c.id))
+            .collect();
+        let mut k = 0;
+        console
+            .draw(err, next_ids.first().map_or("", |x| x.as_str()))
+            .map_err(o)?;
+        let r = run_suite_on(s, &profile, env, opts.jobs, opts.time_scale, &mut |r| {
+            k += 1;
+            console.clear(err).map_err(o)?;
+            console.case(out, &r).map_err(o)?;
+            out.flush().map_err(o)?;
+            rec.case(&r)?;
+            console
+                .draw(err, next_ids.get(k).map_or("", |x| x.as_str()))
+                .map_err(o)
         });
-        if let Err(HarnessError::Interrupted(m)) = r {
-            writeln!(out, "{}", sum.line()).map_err(o)?;
-            return Err(HarnessError::Interrupted(format!(
-                "{m}; namespaces and the node removed"
-            )));
-        }
         r?;
+        // The reports so far, in case a later suite stops the run.
+        rec.write(false)?;
     }
-    writeln!(out, "{}", sum.line()).map_err(o)?;
-    writeln!(
-        err,
-        "ran {} test cases in {:.2}s",
-        sum.passed + sum.failed + sum.inconclusive + sum.errors,
-        started.elapsed().as_secs_f64()
-    )
-    .map_err(o)?;
-    Ok(sum)
+    Ok(())
 }
 
 /// Options of `mip6test list`.
@@ -734,6 +780,7 @@ mod tests {
         let s = RunSummary {
             passed: 42,
             not_applicable: 3,
+            total: 45,
             ..Default::default()
         };
         assert_eq!(

@@ -140,33 +140,19 @@ fn iut_mac(t: &Topology, link: &str) -> Option<MacAddr> {
 // ---------------------------------------------------------------------------------------------
 // Verdicts
 
-/// A test case's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    /// Passed, with warnings (unexpected frames, checksum or length findings).
-    PassWithWarnings,
-    Fail,
-    /// A setup fixture (`use:`) did not get the IUT where the test starts, so the behaviour
-    /// under test was not judged.
-    Inconclusive,
-    /// The profile lacks what the test needs.
-    NotApplicable,
-    /// The test could not be run as written, or the harness failed.
-    Error,
-}
+pub use mip6_reports::results::{
+    FrameRecord, FrameRole, Ref, StepOutcome, StepRecord, Verdict, ViolationRecord,
+};
 
-impl Verdict {
-    /// The word printed at the start of the case's line.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Verdict::Pass => "PASS",
-            Verdict::PassWithWarnings => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::Inconclusive => "INCONCLUSIVE",
-            Verdict::NotApplicable => "N/A ",
-            Verdict::Error => "ERROR",
-        }
+/// The word printed at the start of a case's console line.
+pub fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass | Verdict::PassWithWarnings => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Inconclusive => "INCONCLUSIVE",
+        Verdict::NotApplicable => "N/A",
+        Verdict::Skipped => "SKIP",
+        Verdict::Error => "ERROR",
     }
 }
 
@@ -175,13 +161,72 @@ impl Verdict {
 pub struct CaseResult {
     pub id: String,
     pub title: String,
+    /// What the test says about itself: its line, refs, behaviours, predecessor ids, tags.
+    pub meta: CaseMeta,
     pub verdict: Verdict,
     /// The failure or error: where (file:line, step), what, and the frames in the window; the
     /// not-applicable reason.
     pub detail: Vec<String>,
     pub warnings: Vec<String>,
-    /// Virtual time the case took.
+    /// Time the case took on the dataplane's clock (virtual time when simulated).
     pub elapsed: Duration,
+    /// The wall-clock time the case started (none when it did not run).
+    pub started: Option<std::time::SystemTime>,
+    /// The steps as they ran (fixture steps first), later ones `not-run` after a stop.
+    pub steps: Vec<StepRecord>,
+    /// Every frame sent and received, in time order.
+    pub frames: Vec<FrameRecord>,
+}
+
+/// A test case's description, from the suite.
+#[derive(Debug, Clone, Default)]
+pub struct CaseMeta {
+    pub line: u32,
+    pub refs: Vec<Ref>,
+    pub behaviours: Vec<String>,
+    pub tahi: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+impl CaseMeta {
+    pub fn of(case: &TestCase) -> Self {
+        let t = case.test;
+        CaseMeta {
+            line: t.id.loc.line,
+            refs: t
+                .refs
+                .value
+                .iter()
+                .map(|r| Ref {
+                    rfc: r.value.rfc,
+                    section: r.value.section.0.clone(),
+                    level: Some(format!("{:?}", r.value.level)),
+                })
+                .collect(),
+            behaviours: t.behaviours.clone(),
+            tahi: t.tahi.clone(),
+            tags: t.tags.clone(),
+        }
+    }
+}
+
+impl CaseResult {
+    /// A case that did not run its steps: not applicable, skipped, or an error before it
+    /// started.
+    pub fn without_steps(case: &TestCase, verdict: Verdict, detail: Vec<String>) -> Self {
+        CaseResult {
+            id: case.id.clone(),
+            title: case.title.clone(),
+            meta: CaseMeta::of(case),
+            verdict,
+            detail,
+            warnings: Vec::new(),
+            elapsed: Duration::ZERO,
+            started: None,
+            steps: Vec::new(),
+            frames: Vec::new(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,8 +267,16 @@ enum Use {
     Free,
     /// Background ND traffic (not "unexpected", still matchable).
     Background,
-    /// Matched by a step.
+    /// Matched by an `expect` step.
     Matched,
+    /// Matched by an `expect_none` step.
+    Forbidden,
+}
+
+impl Use {
+    fn taken(self) -> bool {
+        matches!(self, Use::Matched | Use::Forbidden)
+    }
 }
 
 struct Rec {
@@ -231,6 +284,22 @@ struct Rec {
     decoded: Decoded,
     view: FrameView,
     used: Use,
+    /// The step record that matched it.
+    step: Option<usize>,
+    /// Arrival order among all frames (sent and received), for the record.
+    order: usize,
+}
+
+/// A frame the harness put on a link.
+struct Sent {
+    link: String,
+    at: Duration,
+    bytes: Vec<u8>,
+    from: String,
+    to: String,
+    role: FrameRole,
+    step: Option<usize>,
+    order: usize,
 }
 
 /// Runs test cases of one suite on dataplanes.
@@ -244,17 +313,45 @@ pub struct Runner<'a, D: Dataplane> {
     mark: Duration,
     start: Duration,
     recs: Vec<Rec>,
+    sent: Vec<Sent>,
+    order: usize,
     nd: bool,
+    /// How much faster than the RFC's the IUT's clock runs: every duration of a step is
+    /// multiplied by it (the profile's `timers.time_scale`).
+    scale: f64,
+    /// The step records (planned up front) and the one running.
+    steps: Vec<StepRecord>,
+    cur: Option<usize>,
+    /// Warnings of steps whose level is SHOULD or MAY and that were not met.
+    soft: Vec<String>,
+    /// The emulated nodes by address, for the record's `to`.
+    owners: BTreeMap<std::net::Ipv6Addr, String>,
 }
 
-/// Runs one test case on a fresh dataplane.
+/// Runs one test case on a fresh dataplane, with the IUT's clock running at `scale` times the
+/// RFC's (1.0: real timers).
 pub fn run_case<D: Dataplane>(
     suite: &Suite,
     topo: &Topology,
     case: &TestCase,
     dp: D,
+    scale: f64,
 ) -> CaseResult {
     let start = dp.now();
+    let wall = std::time::SystemTime::now();
+    let mut owners = BTreeMap::new();
+    for (name, n) in &topo.nodes {
+        let n = &n.value;
+        for a in
+            n.ll.iter()
+                .chain(&n.addrs)
+                .chain(&n.addr)
+                .chain(&n.hoa)
+                .chain(&n.coa)
+        {
+            owners.insert(*a, name.clone());
+        }
+    }
     let mut r = Runner {
         suite,
         topo,
@@ -264,10 +361,18 @@ pub fn run_case<D: Dataplane>(
         mark: start,
         start,
         recs: Vec::new(),
+        sent: Vec::new(),
+        order: 0,
         nd: case.test.responders.as_ref().is_none_or(|r| r.nd.0),
+        scale,
+        steps: Vec::new(),
+        cur: None,
+        soft: Vec::new(),
+        owners,
     };
+    r.steps = r.plan(case);
     let outcome = r.run(case);
-    let mut warnings = Vec::new();
+    let mut warnings = std::mem::take(&mut r.soft);
     let mut unexpected = Vec::new();
     for rec in &r.recs {
         for f in frame_findings(&rec.decoded) {
@@ -287,6 +392,14 @@ pub fn run_case<D: Dataplane>(
         }
     }
     let elapsed = r.dp.now().saturating_sub(start);
+    // A test that checks only SHOULDs and MAYs does not fail: its failure is a warning.
+    let soft_test = !case.test.refs.value.is_empty()
+        && case
+            .test
+            .refs
+            .value
+            .iter()
+            .all(|x| x.value.level != crate::suite::Level::MUST);
     let (verdict, detail) = match outcome {
         Ok(()) if case.test.strict && !unexpected.is_empty() => {
             let mut d = vec!["the test is strict and the IUT sent frames no step expected:".into()];
@@ -301,6 +414,13 @@ pub fn run_case<D: Dataplane>(
                 (Verdict::PassWithWarnings, Vec::new())
             }
         }
+        Err(Stop::Fail(d)) if soft_test => {
+            let mut w = vec![format!("{} not met: {}", levels(case), d.join("; "))];
+            w.append(&mut warnings);
+            w.extend(unexpected);
+            warnings = w;
+            (Verdict::PassWithWarnings, Vec::new())
+        }
         Err(Stop::Fail(d)) => {
             warnings.extend(unexpected);
             (Verdict::Fail, d)
@@ -311,14 +431,33 @@ pub fn run_case<D: Dataplane>(
         }
         Err(Stop::Error(d)) => (Verdict::Error, d),
     };
+    let frames = r.frames();
     CaseResult {
         id: case.id.clone(),
         title: case.title.clone(),
+        meta: CaseMeta::of(case),
         verdict,
         detail,
         warnings,
         elapsed,
+        started: Some(wall),
+        steps: std::mem::take(&mut r.steps),
+        frames,
     }
+}
+
+/// `SHOULD` / `MAY` / `SHOULD and MAY`: the levels of a soft test's refs.
+fn levels(case: &TestCase) -> String {
+    let mut l: Vec<String> = case
+        .test
+        .refs
+        .value
+        .iter()
+        .map(|r| format!("{:?}", r.value.level))
+        .collect();
+    l.sort();
+    l.dedup();
+    l.join(" and ")
 }
 
 impl<D: Dataplane> Runner<'_, D> {
@@ -326,8 +465,73 @@ impl<D: Dataplane> Runner<'_, D> {
         format!("{:.3}s", t.saturating_sub(self.start).as_secs_f64())
     }
 
+    fn secs_since_start(&self, t: Duration) -> f64 {
+        t.saturating_sub(self.start).as_secs_f64()
+    }
+
     fn location(&self, loc: crate::suite::Loc) -> String {
         format!("{}:{}", self.suite.path.display(), loc.line)
+    }
+
+    /// A duration of a step on the IUT's clock.
+    fn scaled(&self, d: Duration) -> Duration {
+        if self.scale == 1.0 {
+            d
+        } else {
+            d.mul_f64(self.scale)
+        }
+    }
+
+    /// The records of every step the case would run, in order, all `not-run`.
+    fn plan(&self, case: &TestCase) -> Vec<StepRecord> {
+        let mut out = Vec::new();
+        for u in &case.test.uses {
+            if let Some(fx) = self.suite.fixture(&u.value.name) {
+                for (i, s) in fx.steps.iter().enumerate() {
+                    out.push(step_record(s, i + 1, Some(&u.value.name)));
+                }
+            }
+        }
+        for (i, s) in case.test.steps.iter().enumerate() {
+            out.push(step_record(s, i + 1, None));
+        }
+        out
+    }
+
+    /// Runs step `s`, keeping its record.
+    fn recorded(&mut self, s: &Located<Step>, at: &StepRef) -> Result<(), Stop> {
+        let k = self.cur.map_or(0, |c| c + 1);
+        self.cur = Some(k);
+        let began = self.secs_since_start(self.dp.now());
+        if let Some(rec) = self.steps.get_mut(k) {
+            rec.start = began;
+        }
+        let r = self.step(s, at);
+        let end = self.secs_since_start(self.dp.now());
+        if let Some(rec) = self.steps.get_mut(k) {
+            rec.end = end;
+            match &r {
+                Ok(()) => rec.outcome = StepOutcome::Ok,
+                Err(Stop::Fail(d)) | Err(Stop::Inconclusive(d)) => {
+                    rec.outcome = StepOutcome::Failed;
+                    rec.message = d.clone();
+                }
+                Err(Stop::Error(d)) => {
+                    rec.outcome = StepOutcome::Error;
+                    rec.message = d.clone();
+                }
+            }
+        }
+        // A step that checks a SHOULD or a MAY warns instead of failing.
+        if let (Err(Stop::Fail(d)), Some(level)) = (&r, s.value.level()) {
+            if level != crate::suite::Level::MUST {
+                self.soft
+                    .push(format!("{level:?} not met: {}", d.join("; ")));
+                self.mark = self.dp.now();
+                return Ok(());
+            }
+        }
+        r
     }
 
     fn run(&mut self, case: &TestCase) -> Result<(), Stop> {
@@ -357,7 +561,7 @@ impl<D: Dataplane> Runner<'_, D> {
                     kind: s.value.kind(),
                     fixture: Some(u.value.name.clone()),
                 };
-                self.step(s, &at).map_err(|e| match e {
+                self.recorded(s, &at).map_err(|e| match e {
                     Stop::Fail(d) => {
                         let mut v = vec![format!(
                             "setup fixture \"{}\" failed at step {} ({}): the behaviour under test was not judged",
@@ -379,9 +583,140 @@ impl<D: Dataplane> Runner<'_, D> {
                 kind: s.value.kind(),
                 fixture: None,
             };
-            self.step(s, &at)?;
+            self.recorded(s, &at)?;
         }
         Ok(())
+    }
+
+    /// The record's frames: sent and received, in time order, with their notes; fills each
+    /// step record's frame indexes.
+    fn frames(&mut self) -> Vec<FrameRecord> {
+        struct Item<'r> {
+            at: Duration,
+            order: usize,
+            rec: Result<&'r Sent, &'r Rec>,
+        }
+        let mut items: Vec<Item> = self
+            .sent
+            .iter()
+            .map(|s| Item {
+                at: s.at,
+                order: s.order,
+                rec: Ok(s),
+            })
+            .chain(self.recs.iter().map(|r| Item {
+                at: r.frame.at,
+                order: r.order,
+                rec: Err(r),
+            }))
+            .collect();
+        items.sort_by_key(|i| (i.at, i.order));
+        let step_name = |k: Option<usize>| -> String {
+            match k.and_then(|k| self.steps.get(k)) {
+                Some(s) => match &s.fixture {
+                    Some(f) => format!("fixture {f}, step {}", s.index),
+                    None => format!("step {}", s.index),
+                },
+                None => "no step".into(),
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut links: Vec<(usize, usize)> = Vec::new();
+        for it in items {
+            let time = self.secs_since_start(it.at);
+            let rec = match it.rec {
+                Ok(s) => {
+                    let d = decode(&s.bytes, LinkType::Ethernet);
+                    let v = d.view(s.bytes.len());
+                    let note = match s.role {
+                        FrameRole::Responder => format!("sent by {}: ND answer", s.from),
+                        _ => format!("sent, {}", step_name(s.step)),
+                    };
+                    FrameRecord {
+                        link: s.link.clone(),
+                        time,
+                        from: s.from.clone(),
+                        to: s.to.clone(),
+                        role: s.role,
+                        step: s.step,
+                        note,
+                        summary: summary(&v),
+                        bytes: to_hex(&s.bytes),
+                        violations: d.violations.iter().map(ViolationRecord::from).collect(),
+                    }
+                }
+                Err(r) => {
+                    let (role, note) = match r.used {
+                        Use::Matched => (
+                            FrameRole::Matched,
+                            format!("expected, {}: matched", step_name(r.step)),
+                        ),
+                        Use::Forbidden => (
+                            FrameRole::Forbidden,
+                            format!("{}: a frame that should not have come", step_name(r.step)),
+                        ),
+                        Use::Background => (FrameRole::Background, "background (ND)".into()),
+                        Use::Free => (
+                            FrameRole::Unexpected,
+                            "unexpected: no step expected this frame".into(),
+                        ),
+                    };
+                    FrameRecord {
+                        link: r.frame.link.clone(),
+                        time,
+                        from: "iut".into(),
+                        to: self.receiver(&r.frame.link, &r.decoded),
+                        role,
+                        step: r.step,
+                        note,
+                        summary: summary(&r.view),
+                        bytes: to_hex(&r.frame.bytes),
+                        violations: r
+                            .decoded
+                            .violations
+                            .iter()
+                            .map(ViolationRecord::from)
+                            .collect(),
+                    }
+                }
+            };
+            if let Some(k) = rec.step {
+                links.push((k, out.len()));
+            }
+            out.push(rec);
+        }
+        for (k, i) in links {
+            if let Some(s) = self.steps.get_mut(k) {
+                s.frames.push(i);
+            }
+        }
+        out
+    }
+
+    /// Who a frame from the IUT is for: the emulated node owning its IPv6 destination or its
+    /// MAC, else the link.
+    fn receiver(&self, link: &str, d: &Decoded) -> String {
+        let ip = d.find(|l| match l {
+            Layer::Ipv6(i) => Some(&i.dst),
+            _ => None,
+        });
+        if let Some(n) = ip.and_then(|a| self.owners.get(a)) {
+            return n.clone();
+        }
+        let mac = d.find(|l| match l {
+            Layer::Ethernet(e) => Some(&e.dst),
+            _ => None,
+        });
+        if let Some(mac) = mac {
+            if let Some(n) = self.topo.nodes.keys().find(|n| {
+                node_mac(self.topo, n) == Some(*mac)
+                    && self.topo.link_of(n) == Some(link)
+                    && self.topo.nodes[*n].value.link.is_some()
+            }) {
+                return n.clone();
+            }
+        }
+        link.to_string()
     }
 
     fn resolve(&self, v: &Value, path: &str) -> Result<Value, crate::vars::TreeError> {
@@ -405,7 +740,7 @@ impl<D: Dataplane> Runner<'_, D> {
             Step::Expect(x) => self.expect(x, at),
             Step::ExpectNone(x) => self.expect_none(x, at),
             Step::Wait(d) => {
-                let to = self.dp.now() + *d;
+                let to = self.dp.now() + self.scaled(*d);
                 self.run_until(to, at)?;
                 self.mark = self.dp.now();
                 Ok(())
@@ -434,6 +769,36 @@ impl<D: Dataplane> Runner<'_, D> {
         Stop::Error(vec![at.describe(), format!("dataplane: {e}")])
     }
 
+    fn put(
+        &mut self,
+        link: &str,
+        bytes: Vec<u8>,
+        from: &str,
+        to: &str,
+        role: FrameRole,
+        at: &StepRef,
+    ) -> Result<(), Stop> {
+        self.dp
+            .send(link, bytes.clone())
+            .map_err(|e| Self::dp_error(at, e))?;
+        self.order += 1;
+        self.sent.push(Sent {
+            link: link.to_string(),
+            at: self.dp.now(),
+            bytes,
+            from: from.to_string(),
+            to: to.to_string(),
+            role,
+            step: if role == FrameRole::Sent {
+                self.cur
+            } else {
+                None
+            },
+            order: self.order,
+        });
+        Ok(())
+    }
+
     fn send(&mut self, x: &SendStep, at: &StepRef) -> Result<(), Stop> {
         let link = x.on.value.as_str();
         let from = match &x.from {
@@ -450,9 +815,13 @@ impl<D: Dataplane> Runner<'_, D> {
         };
         let src = node_mac(self.topo, &from)
             .ok_or_else(|| Self::error(at, format!("node \"{from}\" has no MAC on {link}")))?;
-        let dst = match x.to.as_ref().map(|t| t.value.as_str()) {
-            None | Some("iut") => iut_mac(self.topo, link),
-            Some(n) => node_mac(self.topo, n),
+        let to =
+            x.to.as_ref()
+                .map_or("iut", |t| t.value.as_str())
+                .to_string();
+        let dst = match to.as_str() {
+            "iut" => iut_mac(self.topo, link),
+            n => node_mac(self.topo, n),
         };
         let dst = dst.ok_or_else(|| {
             Self::error(
@@ -476,9 +845,7 @@ impl<D: Dataplane> Runner<'_, D> {
                     .bytes
             }
         };
-        self.dp
-            .send(link, bytes)
-            .map_err(|e| Self::dp_error(at, e))?;
+        self.put(link, bytes, &from, &to, FrameRole::Sent, at)?;
         self.mark = self.dp.now();
         Ok(())
     }
@@ -507,26 +874,33 @@ impl<D: Dataplane> Runner<'_, D> {
                     used = Use::Background;
                 }
             }
-            if self.nd {
-                if let Some(na) = self.nd_answer(&f.link, &decoded) {
-                    self.dp
-                        .send(&f.link, na)
-                        .map_err(|e| Self::dp_error(at, e))?;
-                }
-            }
+            self.order += 1;
+            let order = self.order;
+            let answer = if self.nd {
+                self.nd_answer(&f.link, &decoded)
+            } else {
+                None
+            };
+            let link = f.link.clone();
             self.recs.push(Rec {
                 frame: f,
                 decoded,
                 view,
                 used,
+                step: None,
+                order,
             });
+            if let Some((node, na)) = answer {
+                self.put(&link, na, &node, "iut", FrameRole::Responder, at)?;
+            }
         }
         Ok(())
     }
 
     /// The Neighbor Advertisement an emulated node on `link` answers a Neighbor Solicitation
-    /// with, if the NS asks for one of its addresses (not DAD: its source is specified).
-    fn nd_answer(&self, link: &str, d: &Decoded) -> Option<Vec<u8>> {
+    /// with, if the NS asks for one of its addresses (not DAD: its source is specified): the
+    /// node's name and the frame.
+    fn nd_answer(&self, link: &str, d: &Decoded) -> Option<(String, Vec<u8>)> {
         let eth = d.find(|l| match l {
             Layer::Ethernet(e) => Some(e),
             _ => None,
@@ -545,7 +919,7 @@ impl<D: Dataplane> Runner<'_, D> {
         if ip.src.is_unspecified() {
             return None;
         }
-        let (node, mac) = self.topo.nodes.iter().find_map(|(name, n)| {
+        let (name, node, mac) = self.topo.nodes.iter().find_map(|(name, n)| {
             let n = &n.value;
             if n.link.as_ref().is_none_or(|l| l.value != link) {
                 return None;
@@ -554,7 +928,7 @@ impl<D: Dataplane> Runner<'_, D> {
             if !mine {
                 return None;
             }
-            Some((n, node_mac(self.topo, name)?))
+            Some((name, n, node_mac(self.topo, name)?))
         })?;
         let router = node.role == crate::suite::NodeRole::Router;
         let p = Packet::new(vec![
@@ -569,7 +943,7 @@ impl<D: Dataplane> Runner<'_, D> {
                 options: vec![NdOption::TargetLinkLayer(mac)],
             })),
         ]);
-        Some(p.emit())
+        Some((name.clone(), p.emit()))
     }
 
     fn capture_tree(capture: &BTreeMap<String, crate::suite::Untyped>) -> Option<Value> {
@@ -588,15 +962,19 @@ impl<D: Dataplane> Runner<'_, D> {
         let link = x.on.value.as_str();
         let window = x.window();
         let (earliest, deadline, what) = match window {
-            Window::Within(d) => (self.mark, self.mark + d, format!("within {}", secs(d))),
+            Window::Within(d) => (
+                self.mark,
+                self.mark + self.scaled(d),
+                format!("within {}", secs(d)),
+            ),
             Window::After(d) => (
-                self.mark + d,
-                self.mark + d + AFTER_GRACE,
+                self.mark + self.scaled(d),
+                self.mark + self.scaled(d) + AFTER_GRACE,
                 format!("after {} (until {} later)", secs(d), secs(AFTER_GRACE)),
             ),
             Window::At { time, tolerance } => (
-                (self.mark + time).saturating_sub(tolerance),
-                self.mark + time + tolerance,
+                (self.mark + self.scaled(time)).saturating_sub(self.scaled(tolerance)),
+                self.mark + self.scaled(time) + self.scaled(tolerance),
                 format!("at {} ± {}", secs(time), secs(tolerance)),
             ),
         };
@@ -608,7 +986,7 @@ impl<D: Dataplane> Runner<'_, D> {
                 let i = next;
                 next += 1;
                 let rec = &self.recs[i];
-                if rec.used == Use::Matched || rec.frame.link != link {
+                if rec.used.taken() || rec.frame.link != link {
                     continue;
                 }
                 let scope = Scope::new(&self.vars, &self.names);
@@ -623,7 +1001,7 @@ impl<D: Dataplane> Runner<'_, D> {
                     Ok(caps) => {
                         let t = rec.frame.at;
                         if t < earliest {
-                            return Err(Stop::Fail(vec![
+                            let d = vec![
                                 format!("{} on {link} {what}", at.describe()),
                                 format!(
                                     "a matching frame arrived too early, at {} (the window opens at {}): {}",
@@ -631,9 +1009,13 @@ impl<D: Dataplane> Runner<'_, D> {
                                     self.time(earliest),
                                     summary(&rec.view)
                                 ),
-                            ]));
+                            ];
+                            self.recs[i].used = Use::Matched;
+                            self.recs[i].step = self.cur;
+                            return Err(Stop::Fail(d));
                         }
                         self.recs[i].used = Use::Matched;
+                        self.recs[i].step = self.cur;
                         self.vars.extend(caps);
                         self.mark = t;
                         return Ok(());
@@ -679,14 +1061,14 @@ impl<D: Dataplane> Runner<'_, D> {
     fn expect_none(&mut self, x: &ExpectNoneStep, at: &StepRef) -> Result<(), Stop> {
         let link = x.on.value.as_str();
         let from = self.mark;
-        let deadline = self.dp.now().max(from) + x.duration;
+        let deadline = self.dp.now().max(from) + self.scaled(x.duration);
         let mut next = 0;
         loop {
             while next < self.recs.len() {
                 let i = next;
                 next += 1;
                 let rec = &self.recs[i];
-                if rec.used == Use::Matched || rec.frame.link != link || rec.frame.at < from {
+                if rec.used.taken() || rec.frame.link != link || rec.frame.at < from {
                     continue;
                 }
                 let scope = Scope::new(&self.vars, &self.names);
@@ -701,7 +1083,8 @@ impl<D: Dataplane> Runner<'_, D> {
                             ),
                             format!("  {}  {}", self.time(rec.frame.at), summary(&rec.view)),
                         ];
-                        self.recs[i].used = Use::Matched;
+                        self.recs[i].used = Use::Forbidden;
+                        self.recs[i].step = self.cur;
                         return Err(Stop::Fail(d));
                     }
                     Err(MatchError::Invalid(e)) => {
@@ -718,6 +1101,119 @@ impl<D: Dataplane> Runner<'_, D> {
         self.mark = deadline;
         Ok(())
     }
+}
+
+/// A step's record before it runs: what it does, in one line.
+fn step_record(s: &Located<Step>, index: usize, fixture: Option<&str>) -> StepRecord {
+    let (link, description, packet) = match &s.value {
+        Step::Send(x) => {
+            let mut d = format!("send on {}", x.on.value);
+            if let Some(f) = &x.from {
+                let _ = write!(d, " from {}", f.value);
+            }
+            if let Some(t) = &x.to {
+                let _ = write!(d, " to {}", t.value);
+            }
+            let _ = write!(d, ": {}", brief(&x.packet.value));
+            if x.edits.is_some() {
+                d.push_str(" (with byte edits)");
+            }
+            (Some(x.on.value.clone()), d, Some(x.packet.value.clone()))
+        }
+        Step::Expect(x) => {
+            let w = match x.window() {
+                Window::Within(d) => format!("within {}", secs(d)),
+                Window::After(d) => format!("after {}", secs(d)),
+                Window::At { time, tolerance } => {
+                    format!("at {} ± {}", secs(time), secs(tolerance))
+                }
+            };
+            (
+                Some(x.on.value.clone()),
+                format!("expect on {} {w}: {}", x.on.value, brief(&x.packet.value)),
+                Some(x.packet.value.clone()),
+            )
+        }
+        Step::ExpectNone(x) => (
+            Some(x.on.value.clone()),
+            format!(
+                "expect_none on {} for {}: {}",
+                x.on.value,
+                secs(x.duration),
+                brief(&x.packet.value)
+            ),
+            Some(x.packet.value.clone()),
+        ),
+        Step::Wait(d) => (None, format!("wait {}", secs(*d)), None),
+        Step::Set(m) => (
+            None,
+            format!("set {}", m.keys().cloned().collect::<Vec<_>>().join(", ")),
+            None,
+        ),
+        Step::Responders(r) => (
+            None,
+            format!("responders: nd {}", if r.nd.0 { "on" } else { "off" }),
+            None,
+        ),
+    };
+    StepRecord {
+        index,
+        fixture: fixture.map(str::to_string),
+        kind: s.value.kind().to_string(),
+        line: s.loc.line,
+        link,
+        description,
+        outcome: StepOutcome::NotRun,
+        packet,
+        frames: Vec::new(),
+        start: 0.0,
+        end: 0.0,
+        message: Vec::new(),
+    }
+}
+
+/// A packet tree in one line: its leaves as `path=value`, at most about 160 characters.
+pub fn brief(v: &Value) -> String {
+    fn walk(v: &Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) if !m.contains_key("fn") => {
+                if m.is_empty() {
+                    out.push(path.to_string());
+                }
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(x, &p, out);
+                }
+            }
+            Value::Array(a) => {
+                if a.is_empty() {
+                    out.push(format!("{path}=[]"));
+                }
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, &format!("{path}[{i}]"), out);
+                }
+            }
+            other => out.push(format!("{path}={}", display_value(other))),
+        }
+    }
+    let mut leaves = Vec::new();
+    walk(v, "", &mut leaves);
+    let mut s = String::new();
+    for l in leaves {
+        if s.len() + l.len() > 160 {
+            s.push_str(" …");
+            break;
+        }
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&l);
+    }
+    s
 }
 
 fn secs(d: Duration) -> String {

@@ -419,6 +419,15 @@ impl Step {
             Step::Responders(_) => "responders",
         }
     }
+
+    /// The requirement level an expectation step checks, when it says.
+    pub fn level(&self) -> Option<Level> {
+        match self {
+            Step::Expect(x) => x.level,
+            Step::ExpectNone(x) => x.level,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -473,6 +482,9 @@ pub struct ExpectStep {
     /// Store the matched layer or field: `{hot: mh}`, `{granted: mh.binding_ack.lifetime}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Untyped>,
+    /// The requirement the step checks (default MUST). A SHOULD or MAY step that is not met
+    /// is a warning, and the test goes on.
+    pub level: Option<Level>,
 }
 
 /// The window of an `expect` step.
@@ -520,6 +532,9 @@ pub struct ExpectNoneStep {
     #[serde(rename = "for", deserialize_with = "de_duration")]
     #[schemars(with = "DurationText")]
     pub duration: Duration,
+    /// The requirement the step checks (default MUST). A SHOULD or MAY step that is not met
+    /// is a warning, and the test goes on.
+    pub level: Option<Level>,
 }
 
 /// Background responders of the emulated nodes.
