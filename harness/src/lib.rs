@@ -8,6 +8,7 @@
 //! * [`exit`]: the documented exit codes.
 #![deny(unsafe_code)]
 
+pub mod coverage;
 pub mod decode;
 pub mod engine;
 pub mod error;

@@ -55,6 +55,27 @@ enum Command {
     Run(RunArgs),
     /// List the test cases (ids and titles) of suites.
     List(ListArgs),
+    /// Which tests check which behaviour of the catalogue (testsuites/behaviours.yaml).
+    ///
+    /// One line per behaviour and role: its level, RFC section, the number of test cases
+    /// (after matrix expansion) and the tests; `NO TEST` for a gap; behaviours no test can
+    /// observe on the wire are listed with the reason. Tests that need IPsec are counted
+    /// apart. With --check, exit 1 when there is a gap or a test names an unknown behaviour.
+    Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+struct CoverageArgs {
+    /// Suite files or directories (default: testsuites/).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The behaviour catalogue (default: behaviours.yaml in or above the first PATH, else
+    /// testsuites/behaviours.yaml).
+    #[arg(long, value_name = "FILE")]
+    behaviours: Option<PathBuf>,
+    /// Exit 1 when an observable behaviour has no test or a test names an unknown one.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +271,24 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
             let sum = r?;
             flushed.map_err(HarnessError::Output)?;
             if !sum.ok() {
+                std::process::exit(exit::FAILURE);
+            }
+            Ok(())
+        }
+        Command::Coverage(a) => {
+            let opts = mip6_harness::coverage::CoverageOpts {
+                paths: a.paths,
+                behaviours: a.behaviours,
+                check: a.check,
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let r =
+                mip6_harness::coverage::coverage_command(&opts, &mut out, &mut std::io::stderr());
+            let flushed = out.flush();
+            let report = r?;
+            flushed.map_err(HarnessError::Output)?;
+            if opts.check && !report.ok() {
                 std::process::exit(exit::FAILURE);
             }
             Ok(())

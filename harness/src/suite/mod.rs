@@ -30,9 +30,9 @@ pub use expand::{
     variables_in, TestCase, MAX_CASES,
 };
 pub use model::{
-    At, Edits, ExpectNoneStep, ExpectStep, Feature, Fixture, FixtureFile, Hooks, Iut, IutInterface,
-    Level, Matrix, MatrixVar, Node, NodeRole, OnOff, Patch, Profile, Ref, Responders, Role,
-    Section, SendStep, Step, Suite, Test, Timers, Topology, UseFixture, Window,
+    At, Behaviour, BehaviourFile, Edits, ExpectNoneStep, ExpectStep, Feature, Fixture, FixtureFile,
+    Hooks, Iut, IutInterface, Level, Matrix, MatrixVar, Node, NodeRole, OnOff, Patch, Profile, Ref,
+    Responders, Role, Section, SendStep, Step, Suite, Test, Timers, Topology, UseFixture, Window,
 };
 pub use values::{parse_duration, HexBytes, Located, MacAddr, Prefix, Tolerance, Untyped};
 
@@ -56,6 +56,9 @@ pub enum FileKind {
     Profile,
     /// `fixtures:` without `suite:` (testsuites/fixtures/*.yaml).
     Fixtures,
+    /// `behaviours:`: the behaviour catalogue `mip6test coverage` maps tests to
+    /// (testsuites/behaviours.yaml).
+    Behaviours,
 }
 
 impl FileKind {
@@ -65,6 +68,7 @@ impl FileKind {
             FileKind::Topology => "topology",
             FileKind::Profile => "profile",
             FileKind::Fixtures => "fixtures",
+            FileKind::Behaviours => "behaviours",
         }
     }
 }
@@ -172,6 +176,8 @@ pub fn detect_kind(path: &Path, text: &str) -> Result<FileKind, Diagnostic> {
         Ok(FileKind::Topology)
     } else if has("fixtures") {
         Ok(FileKind::Fixtures)
+    } else if has("behaviours") {
+        Ok(FileKind::Behaviours)
     } else {
         let kinds = ["suite", "topology", "profile", "fixtures"];
         for k in &keys.0 {
@@ -232,6 +238,47 @@ pub fn load_profile(path: &Path) -> Result<Profile, Vec<Diagnostic>> {
         Err(out)
     }
 }
+
+/// Reads and checks a behaviour catalogue: ids unique, roles known.
+pub fn load_behaviours(path: &Path) -> Result<BehaviourFile, Vec<Diagnostic>> {
+    let text = read_text(path).map_err(|d| vec![d])?;
+    let f: BehaviourFile = parse_as(path, &text, "behaviours").map_err(|d| vec![d])?;
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, Loc> = HashMap::new();
+    for b in &f.behaviours {
+        if let Some(first) = seen.insert(b.value.id.as_str(), b.loc) {
+            out.push(Diagnostic::new(
+                path,
+                b.loc,
+                format!(
+                    "behaviour {} is also listed at line {}",
+                    b.value.id, first.line
+                ),
+            ));
+        }
+        for r in &b.value.roles {
+            if !BEHAVIOUR_ROLES.contains(&r.as_str()) {
+                out.push(Diagnostic::new(
+                    path,
+                    b.loc,
+                    format!(
+                        "behaviour {}: unknown role \"{r}\" (one of {})",
+                        b.value.id,
+                        BEHAVIOUR_ROLES.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        Ok(f)
+    } else {
+        Err(out)
+    }
+}
+
+/// The roles a behaviour catalogue entry may name.
+pub const BEHAVIOUR_ROLES: &[&str] = &["cn", "ha", "mn", "mr", "nemo-ha"];
 
 /// Reads and checks a shared fixture file.
 pub fn load_fixtures(path: &Path) -> Result<FixtureFile, Vec<Diagnostic>> {
@@ -487,6 +534,11 @@ impl Report {
             (FileKind::Topology, "topology", "topologies"),
             (FileKind::Profile, "profile", "profiles"),
             (FileKind::Fixtures, "fixture file", "fixture files"),
+            (
+                FileKind::Behaviours,
+                "behaviour catalogue",
+                "behaviour catalogues",
+            ),
         ] {
             let n = self.count(k);
             if n > 0 {
@@ -595,6 +647,7 @@ pub fn validate_paths(paths: &[PathBuf], search: &SearchPaths) -> Report {
             }),
             Some(FileKind::Profile) => load_profile(p).map(drop),
             Some(FileKind::Fixtures) => load_fixtures(p).map(drop),
+            Some(FileKind::Behaviours) => load_behaviours(p).map(drop),
             _ => Ok(()),
         };
         if let Err(ds) = r {
@@ -698,6 +751,10 @@ pub fn schema(kind: FileKind) -> serde_json::Value {
         FileKind::Fixtures => (
             schemars::schema_for!(FixtureFile),
             "mip6test shared fixtures",
+        ),
+        FileKind::Behaviours => (
+            schemars::schema_for!(BehaviourFile),
+            "mip6test behaviour catalogue",
         ),
     };
     let mut v = s.to_value();

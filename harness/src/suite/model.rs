@@ -260,6 +260,31 @@ impl<'de> Deserialize<'de> for Section {
     }
 }
 
+/// The behaviour catalogue (testsuites/behaviours.yaml): what `mip6test coverage` maps the
+/// tests' `behaviours:` ids to.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourFile {
+    pub behaviours: Vec<Located<Behaviour>>,
+}
+
+/// One normative behaviour.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Behaviour {
+    /// `MH-1`, `CN-13`, `HA-7`.
+    pub id: String,
+    pub rfc: u32,
+    pub section: Section,
+    pub level: Level,
+    pub summary: String,
+    /// The suites expected to cover it: `cn`, `ha`, `mn`, `mr`, `nemo-ha`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Why no test can observe it on the wire, when that is so.
+    pub untested: Option<String>,
+}
+
 /// Requirement level (RFC 2119). A SHOULD not met is a warning on a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Level {
