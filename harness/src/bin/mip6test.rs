@@ -37,9 +37,11 @@ enum Command {
     /// PATHs are files or directories (searched recursively for *.yaml). Each problem is
     /// printed as FILE:LINE:COL: message; exit 0 when all are valid, 2 otherwise.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of suite files (or of topologies, profiles, fixture files).
+    /// Print the JSON Schema of suite files (or of topologies, profiles, fixture files, target
+    /// files).
     Schema(SchemaArgs),
-    /// Run suites against the built-in reference node (simulated, or live in a namespace).
+    /// Run suites against the built-in reference node (simulated, or live in a namespace) or an
+    /// implementation described by a target file.
     ///
     /// PATHs are suite files or directories (default: testsuites/). One line per test case,
     /// failure details under it, then `N passed, M failed, K skipped; X not-applicable, I
@@ -52,6 +54,14 @@ enum Command {
     /// network namespace of its own for every test case, the harness sending and receiving over
     /// veth and AF_PACKET from a second namespace, in real time (needs root). Suites for other
     /// roles are skipped.
+    ///
+    /// --target FILE runs against the implementation a target file describes (docs/targets.md):
+    /// either a `command:` started for every test case inside namespaces the harness builds
+    /// (placeholders {iface:LINK}, {mac:LINK}, {config}, {mip6test}), or `interfaces: {link0:
+    /// eth1}`, existing interfaces wired to a vendor's box, the only ones mip6test then opens
+    /// (it creates and changes nothing; suites with links not listed are skipped; -j is
+    /// ignored). A test case whose IUT process exits is an error and the run goes on. `mip6test
+    /// schema --kind target` prints the file's schema.
     Run(RunArgs),
     /// List the test cases (ids and titles) of suites.
     List(ListArgs),
@@ -87,7 +97,7 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
     /// Where to run: simulated (default), netns:cn or netns:ha (the reference node live in a
-    /// network namespace; needs root).
+    /// network namespace; needs root), or a target file (docs/targets.md).
     #[arg(long, value_name = "TARGET", default_value = "simulated")]
     target: engine::Target,
     /// Run N test cases at once, each on its own dataplane (results in order).
@@ -164,6 +174,7 @@ enum KindArg {
     Topology,
     Profile,
     Fixtures,
+    Target,
 }
 
 #[cfg(target_os = "linux")]
@@ -249,6 +260,7 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 KindArg::Topology => suite::FileKind::Topology,
                 KindArg::Profile => suite::FileKind::Profile,
                 KindArg::Fixtures => suite::FileKind::Fixtures,
+                KindArg::Target => suite::FileKind::Target,
             };
             suite::schema_command(kind, &mut std::io::stdout())
         }

@@ -4,7 +4,9 @@
 //!   reference node on the simulated network, fresh for every test case.
 //! * [`runner`]: one test case's steps and its verdict.
 //! * `live::NetnsDataplane` (Linux): the reference node as a `mip6test reference` process in a
-//!   network namespace, over veth and AF_PACKET (`--target netns:cn|netns:ha`).
+//!   network namespace, over veth and AF_PACKET (`--target netns:cn|netns:ha`), or a target
+//!   file's command there; `live::IfaceDataplane`: a target file's named interfaces
+//!   (docs/targets.md).
 //! * [`run_command`] / [`list_command`]: `mip6test run` and `mip6test list`.
 
 pub mod console;
@@ -30,7 +32,7 @@ use std::time::Instant;
 pub const DEFAULT_SUITES: &str = "testsuites";
 
 /// Where `mip6test run` runs the suites.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Target {
     /// The built-in reference node on the in-process simulated network (virtual time).
     #[default]
@@ -38,6 +40,8 @@ pub enum Target {
     /// The built-in reference node for this role as a separate process in a network
     /// namespace, over veth (real time; needs root). Only suites for this role run.
     Netns(Role),
+    /// A target file (docs/targets.md): a command in namespaces, or named interfaces.
+    File(PathBuf),
 }
 
 impl std::fmt::Display for Target {
@@ -46,6 +50,7 @@ impl std::fmt::Display for Target {
             Target::Simulated => f.write_str("simulated"),
             Target::Netns(Role::HomeAgent) => f.write_str("netns:ha"),
             Target::Netns(_) => f.write_str("netns:cn"),
+            Target::File(p) => write!(f, "file:{}", p.display()),
         }
     }
 }
@@ -57,8 +62,13 @@ impl std::str::FromStr for Target {
             "sim" | "simulated" => Ok(Target::Simulated),
             "netns:cn" => Ok(Target::Netns(Role::CorrespondentNode)),
             "netns:ha" => Ok(Target::Netns(Role::HomeAgent)),
+            _ if s.starts_with("netns:") => Err(format!(
+                "unknown target {s:?}: use simulated, netns:cn, netns:ha or a target file"
+            )),
+            _ if Path::new(s).is_file() => Ok(Target::File(PathBuf::from(s))),
             _ => Err(format!(
-                "unknown target {s:?}: use simulated, netns:cn or netns:ha"
+                "no target file {s:?}: a target is simulated, netns:cn, netns:ha or a target \
+                 file (see docs/targets.md)"
             )),
         }
     }
@@ -224,6 +234,9 @@ enum Env {
     Simulated,
     #[cfg(target_os = "linux")]
     Netns(live::NetnsOpts),
+    /// A target file's named interfaces.
+    #[cfg(target_os = "linux")]
+    Ifaces(live::IfaceOpts),
 }
 
 impl Env {
@@ -235,6 +248,64 @@ impl Env {
                 .stop
                 .as_ref()
                 .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)),
+            #[cfg(target_os = "linux")]
+            Env::Ifaces(o) => o
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)),
+        }
+    }
+
+    /// The role a live target's IUT has (suites for others are skipped).
+    fn role(&self) -> Option<Role> {
+        match self {
+            Env::Simulated => None,
+            #[cfg(target_os = "linux")]
+            Env::Netns(o) => o.target.as_ref().map(|t| t.role.value),
+            #[cfg(target_os = "linux")]
+            Env::Ifaces(o) => Some(o.target.role.value),
+        }
+    }
+
+    /// Why suite `s` cannot run here (another role; a link a target file does not map).
+    fn skip_reason(&self, target: &Target, s: &Suite) -> Option<String> {
+        let role = match target {
+            Target::Netns(r) => Some(*r),
+            _ => self.role(),
+        };
+        if let Some(role) = role.filter(|r| *r != s.role.value) {
+            return Some(format!(
+                "the suite tests a {}; the target is a {role}",
+                s.role.value
+            ));
+        }
+        #[cfg(target_os = "linux")]
+        if let Env::Ifaces(o) = self {
+            let topo = load_topology(s.topology_path.as_deref()?).ok()?;
+            return o.skip_reason(&topo);
+        }
+        None
+    }
+
+    /// The topology a suite runs with: a target file's `iut:` applied.
+    fn topology(&self, t: suite::Topology) -> suite::Topology {
+        match self {
+            #[cfg(target_os = "linux")]
+            Env::Netns(live::NetnsOpts {
+                target: Some(f), ..
+            }) => f.apply(&t),
+            #[cfg(target_os = "linux")]
+            Env::Ifaces(o) => o.topology(&t),
+            _ => t,
+        }
+    }
+
+    /// How many cases may run at once: one IUT on named interfaces takes one at a time.
+    fn jobs(&self, jobs: usize) -> usize {
+        match self {
+            #[cfg(target_os = "linux")]
+            Env::Ifaces(_) => 1,
+            _ => jobs.max(1),
         }
     }
 
@@ -243,10 +314,16 @@ impl Env {
         match self {
             Env::Simulated => "simulated".into(),
             #[cfg(target_os = "linux")]
+            Env::Netns(live::NetnsOpts {
+                target: Some(f), ..
+            }) => f.path.display().to_string(),
+            #[cfg(target_os = "linux")]
             Env::Netns(_) => match topo.iut.role.value {
                 Role::HomeAgent => "netns:ha".into(),
                 _ => "netns:cn".into(),
             },
+            #[cfg(target_os = "linux")]
+            Env::Ifaces(o) => o.target.path.display().to_string(),
         }
     }
 }
@@ -276,33 +353,55 @@ impl SuiteRun<'_> {
         match self.env {
             Env::Simulated => {
                 match SimDataplane::with_time_scale(self.topo, seed_of(&case.id), self.scale) {
-                    Ok(dp) => self.with_hooks(case, dp, None, Vec::new()),
+                    Ok(dp) => self.with_hooks(self.topo, case, dp, None, Vec::new()),
                     Err(e) => error_case(case, format!("cannot build the simulated IUT: {e}")),
                 }
             }
             #[cfg(target_os = "linux")]
-            Env::Netns(o) => match live::NetnsDataplane::new(
-                self.topo,
-                seed_of(&case.id),
-                &live::NetnsOpts {
+            Env::Netns(o) => {
+                let env = self.case_env(case);
+                let o = live::NetnsOpts {
                     program: o.program.clone(),
                     stop: o.stop.clone(),
+                    target: o.target.clone(),
                     time_scale: self.scale,
-                },
-            ) {
-                // The dataplane (namespaces, node) is gone when with_hooks returns.
-                Ok(dp) => {
-                    let ns = Some(dp.iut_namespace().to_string());
-                    let ifaces = dp.iut_interfaces();
-                    self.with_hooks(case, dp, ns, ifaces)
+                };
+                match live::NetnsDataplane::start(self.topo, seed_of(&case.id), &o, &env) {
+                    // The dataplane (namespaces, node) is gone when with_hooks returns.
+                    Ok(dp) => {
+                        let ns = Some(dp.iut_namespace().to_string());
+                        let ifaces = dp.iut_interfaces();
+                        self.with_hooks(self.topo, case, dp, ns, ifaces)
+                    }
+                    Err(e) => error_case(case, format!("cannot start the IUT: {e}")),
                 }
-                Err(e) => error_case(case, format!("cannot start the IUT: {e}")),
-            },
+            }
+            #[cfg(target_os = "linux")]
+            Env::Ifaces(o) => {
+                let env = self.case_env(case);
+                match live::IfaceDataplane::new(self.topo, seed_of(&case.id), o, &env) {
+                    Ok(dp) => {
+                        let topo = dp.topology(self.topo);
+                        let ifaces = dp.iut_interfaces();
+                        self.with_hooks(&topo, case, dp, None, ifaces)
+                    }
+                    Err(e) => error_case(case, format!("cannot reach the IUT: {e}")),
+                }
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn case_env(&self, case: &suite::TestCase) -> hooks::HookEnv {
+        hooks::HookEnv {
+            test: Some(case.id.clone()),
+            ..self.hook_env.clone()
         }
     }
 
     fn with_hooks<D: dataplane::Dataplane>(
         &self,
+        topo: &suite::Topology,
         case: &suite::TestCase,
         mut dp: D,
         netns: Option<String>,
@@ -320,7 +419,7 @@ impl SuiteRun<'_> {
                 return error_case_lines(case, d);
             }
         }
-        let mut r = run_case(self.suite, self.topo, case, &mut dp, self.scale);
+        let mut r = run_case(self.suite, topo, case, &mut dp, self.scale);
         if let Some(cmd) = &h.after_each {
             if let Err(d) = hooks::run_hook("after_each", cmd, &env, self.timeout) {
                 r.warnings.push(d.join("; "));
@@ -357,7 +456,7 @@ fn run_suite_on(
     each: &mut dyn FnMut(CaseResult) -> Result<(), HarnessError>,
 ) -> Result<(), HarnessError> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let topo = suite_topology(suite)?;
+    let topo = env.topology(suite_topology(suite)?);
     let mut cases = Vec::new();
     for t in &suite.tests {
         for case in expand(t) {
@@ -405,7 +504,7 @@ fn run_suite_on(
     let mut result = Ok(());
     std::thread::scope(|sc| {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, CaseResult)>();
-        for _ in 0..jobs.max(1).min(cases.len().max(1)) {
+        for _ in 0..env.jobs(jobs).min(cases.len().max(1)) {
             let tx = tx.clone();
             let (next, halt, one) = (&next, &halt, &one);
             sc.spawn(move || loop {
@@ -457,40 +556,20 @@ fn run_suite_on(
 /// The environment of a run on `target`: for a netns target, checks privileges, removes the
 /// leftovers of dead runs and installs the SIGINT/SIGTERM handlers.
 fn env_for(opts: &RunOpts, err: &mut dyn Write) -> Result<Env, HarnessError> {
-    match opts.target {
+    match &opts.target {
         Target::Simulated => Ok(Env::Simulated),
         #[cfg(target_os = "linux")]
-        Target::Netns(_) => {
-            if !crate::live::is_root() {
-                return Err(crate::live::LiveError::NotPermitted {
-                    what: "--target netns: creating network namespaces and AF_PACKET sockets"
-                        .into(),
-                    fix: "needs root or CAP_NET_ADMIN/CAP_NET_RAW: run as root",
-                }
-                .into());
-            }
-            let stop = crate::live::stop_on_signals()?;
-            let swept = crate::live::sweep_stale()?;
-            for (name, procs) in &swept.removed {
-                writeln!(
-                    err,
-                    "mip6test: removed namespace {name} of a run that died ({procs} process(es) in it)"
-                )
-                .map_err(HarnessError::Output)?;
-            }
-            let program = match &opts.program {
-                Some(p) => p.clone(),
-                None => live::current_program().map_err(|e| HarnessError::Usage(e.0))?,
-            };
-            Ok(Env::Netns(live::NetnsOpts {
-                program,
-                stop: Some(stop),
-                time_scale: 1.0,
-            }))
-        }
+        Target::Netns(_) => live::netns_opts(opts.program.clone(), None, err).map(Env::Netns),
+        #[cfg(target_os = "linux")]
+        Target::File(p) => Ok(
+            match live::file_env(p, opts.program.clone(), opts.jobs, err)? {
+                live::FileEnv::Netns(o) => Env::Netns(o),
+                live::FileEnv::Ifaces(o) => Env::Ifaces(o),
+            },
+        ),
         #[cfg(not(target_os = "linux"))]
-        Target::Netns(_) => Err(HarnessError::Usage(
-            "--target netns:... needs Linux network namespaces".into(),
+        Target::Netns(_) | Target::File(_) => Err(HarnessError::Usage(
+            "live targets (--target netns:... or a target file) need Linux".into(),
         )),
     }
 }
@@ -592,10 +671,9 @@ fn run_all(
         let heading = format!("# {} ({}): {}", s.suite.value, s.path.display(), s.title);
         console.suite(out, &heading).map_err(o)?;
         let topo = suite_topology(s).ok();
-        if let Target::Netns(role) = opts.target {
-            if s.role.value != role {
+        if let Some(reason) = env.skip_reason(&opts.target, s) {
+            {
                 rec.suite(s, topo.as_ref(), None)?;
-                let reason = format!("the suite tests a {}; the target is a {role}", s.role.value);
                 for t in &s.tests {
                     for c in expand(t) {
                         let r =
@@ -604,8 +682,8 @@ fn run_all(
                         rec.case(&r)?;
                     }
                 }
-                continue;
             }
+            continue;
         }
         let (ppath, profile) = match given {
             Some((p, prof)) => (p.clone(), prof.clone()),

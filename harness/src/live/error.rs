@@ -42,6 +42,12 @@ pub enum LiveError {
     },
     /// A node's interfaces and the sockets handed to the driver do not line up.
     InterfaceCount { node: Vec<String>, sockets: usize },
+    /// A target file maps a suite link to an interface this host does not have.
+    TargetInterface {
+        file: std::path::PathBuf,
+        link: String,
+        name: String,
+    },
 }
 
 impl LiveError {
@@ -136,6 +142,13 @@ impl fmt::Display for LiveError {
             LiveError::Io { what, source } => write!(
                 f,
                 "{what}: {source}. Check the interface with `ip link` and that nothing else removed it"
+            ),
+            LiveError::TargetInterface { file, link, name } => write!(
+                f,
+                "{}: link {link} is mapped to interface {name}, which this host does not have; \
+                 list the interfaces with `ip link` and correct `interfaces:` in the target file \
+                 (mip6test uses only the interfaces named there)",
+                file.display()
             ),
             LiveError::InterfaceCount { node, sockets } => write!(
                 f,

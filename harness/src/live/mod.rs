@@ -4,6 +4,8 @@
 //!   receive timestamps, the host's own outgoing frames filtered out).
 //! * [`Topology`], [`Netns`], [`NsChild`], [`sweep_stale`]: network namespaces, veth pairs and
 //!   child processes the harness creates and always removes.
+//! * [`IutProcess`]: an implementation under test started for one test case, in a process
+//!   group of its own, stopped with everything it started.
 //! * [`run_node`]: drives a sans-IO [`mip6_reference::Node`] on a set of sockets until a stop
 //!   flag is set; [`run_reference`] and [`run_reference_in`] open the sockets by name and stop
 //!   on SIGINT/SIGTERM (`mip6test reference --iface IF`, `--target netns:...`).
@@ -17,6 +19,7 @@
 mod afpacket;
 mod driver;
 mod error;
+mod iut;
 mod netns;
 #[allow(unsafe_code)]
 mod sys;
@@ -24,6 +27,7 @@ mod sys;
 pub use afpacket::{AfPacket, FrameKind, OpenOptions, Received, RxTimestamp, MAX_FRAME};
 pub use driver::{node_time, run_node, DriverStats, LiveEvent};
 pub use error::LiveError;
+pub use iut::{log_tail, signal_number, IutProcess};
 pub use netns::{
     ip, kernel_ipv6_enabled, owner_pid, set_kernel_ipv6, sweep_stale, LinkConfig, Netns, NsChild,
     SweepReport, Topology, NAME_PREFIX,

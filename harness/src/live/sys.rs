@@ -306,6 +306,25 @@ pub(crate) fn signal(pid: u32, sig: libc::c_int) -> io::Result<()> {
     Ok(())
 }
 
+/// Sends `sig` to process group `pgid` (a group the harness created for a child with
+/// `process_group(0)`). Groups 0 and 1 and the harness's own group are refused.
+pub(crate) fn signal_group(pgid: u32, sig: libc::c_int) -> io::Result<()> {
+    // SAFETY: getpgrp(2) takes no arguments and cannot fail.
+    let own = unsafe { libc::getpgrp() };
+    let p = libc::pid_t::try_from(pgid)
+        .ok()
+        .filter(|p| *p > 1 && *p != own)
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to signal process group {pgid}"),
+            )
+        })?;
+    // SAFETY: kill(2) takes no pointers; `-p` names one process group above 1.
+    check(unsafe { libc::kill(-p, sig) })?;
+    Ok(())
+}
+
 /// Whether the process runs with effective user id 0.
 pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid(2) takes no arguments and cannot fail.

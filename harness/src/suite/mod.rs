@@ -9,6 +9,7 @@
 //! * [`expand`]: a test's matrix as [`TestCase`]s; [`applicability`]: whether a test applies
 //!   to an IUT's [`Profile`].
 //! * [`schema`]: `mip6test schema`, one JSON Schema per kind of file.
+//! * [`load_target`]: a target file (`mip6test run --target FILE`, docs/targets.md).
 //!
 //! Packet trees and the values of `set:`, `capture:`, fixture parameters and matrices stay
 //! [`Untyped`] (JSON with the place of every node): the engine interprets them.
@@ -22,6 +23,7 @@ mod check;
 mod diag;
 mod expand;
 mod model;
+mod target;
 mod values;
 
 pub use diag::{edit_distance, suggest, Diagnostic, Loc};
@@ -33,6 +35,10 @@ pub use model::{
     At, Behaviour, BehaviourFile, Edits, ExpectNoneStep, ExpectStep, Feature, Fixture, FixtureFile,
     Hooks, Iut, IutInterface, Level, Matrix, MatrixVar, Node, NodeRole, OnOff, Patch, Profile, Ref,
     Responders, Role, Section, SendStep, Step, Suite, Test, Timers, Topology, UseFixture, Window,
+};
+pub use target::{
+    fill_placeholders, placeholders, IutOverride, Placeholder, Ready, TargetFile, PLACEHOLDERS,
+    SIGNALS,
 };
 pub use values::{parse_duration, HexBytes, Located, MacAddr, Prefix, Tolerance, Untyped};
 
@@ -59,6 +65,8 @@ pub enum FileKind {
     /// `behaviours:`: the behaviour catalogue `mip6test coverage` maps tests to
     /// (testsuites/behaviours.yaml).
     Behaviours,
+    /// `target:` (`mip6test run --target FILE`, docs/targets.md).
+    Target,
 }
 
 impl FileKind {
@@ -69,6 +77,7 @@ impl FileKind {
             FileKind::Profile => "profile",
             FileKind::Fixtures => "fixtures",
             FileKind::Behaviours => "behaviours",
+            FileKind::Target => "target",
         }
     }
 }
@@ -108,7 +117,7 @@ fn is_blank(text: &str) -> bool {
     })
 }
 
-const KIND_HINT: &str = "a suite:, topology:, profile: or fixtures: key";
+const KIND_HINT: &str = "a suite:, topology:, profile:, fixtures:, target: or behaviours: key";
 
 fn parse_as<T: DeserializeOwned>(path: &Path, text: &str, what: &str) -> Result<T, Diagnostic> {
     if is_blank(text) {
@@ -178,8 +187,17 @@ pub fn detect_kind(path: &Path, text: &str) -> Result<FileKind, Diagnostic> {
         Ok(FileKind::Fixtures)
     } else if has("behaviours") {
         Ok(FileKind::Behaviours)
+    } else if has("target") {
+        Ok(FileKind::Target)
     } else {
-        let kinds = ["suite", "topology", "profile", "fixtures"];
+        let kinds = [
+            "suite",
+            "topology",
+            "profile",
+            "fixtures",
+            "target",
+            "behaviours",
+        ];
         for k in &keys.0 {
             if let Some(s) = suggest(&k.value, kinds) {
                 return Err(Diagnostic::new(
@@ -272,6 +290,20 @@ pub fn load_behaviours(path: &Path) -> Result<BehaviourFile, Vec<Diagnostic>> {
     }
     if out.is_empty() {
         Ok(f)
+    } else {
+        Err(out)
+    }
+}
+
+/// Reads and checks a target file (docs/targets.md).
+pub fn load_target(path: &Path) -> Result<TargetFile, Vec<Diagnostic>> {
+    let text = read_text(path).map_err(|d| vec![d])?;
+    let mut t: TargetFile = parse_as(path, &text, "target").map_err(|d| vec![d])?;
+    t.path = path.to_path_buf();
+    let mut out = Vec::new();
+    target::check_target(path, &t, &mut out);
+    if out.is_empty() {
+        Ok(t)
     } else {
         Err(out)
     }
@@ -539,6 +571,7 @@ impl Report {
                 "behaviour catalogue",
                 "behaviour catalogues",
             ),
+            (FileKind::Target, "target file", "target files"),
         ] {
             let n = self.count(k);
             if n > 0 {
@@ -648,6 +681,7 @@ pub fn validate_paths(paths: &[PathBuf], search: &SearchPaths) -> Report {
             Some(FileKind::Profile) => load_profile(p).map(drop),
             Some(FileKind::Fixtures) => load_fixtures(p).map(drop),
             Some(FileKind::Behaviours) => load_behaviours(p).map(drop),
+            Some(FileKind::Target) => load_target(p).map(drop),
             _ => Ok(()),
         };
         if let Err(ds) = r {
@@ -755,6 +789,10 @@ pub fn schema(kind: FileKind) -> serde_json::Value {
         FileKind::Behaviours => (
             schemars::schema_for!(BehaviourFile),
             "mip6test behaviour catalogue",
+        ),
+        FileKind::Target => (
+            schemars::schema_for!(TargetFile),
+            "mip6test target (docs/targets.md)",
         ),
     };
     let mut v = s.to_value();
