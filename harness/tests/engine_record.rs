@@ -143,6 +143,10 @@ fn results_json_records_verdicts_steps_and_frames() {
         t.contains("3 passed, 1 failed, 0 skipped; 0 not-applicable, 0 inconclusive, 0 errors"),
         "{t}"
     );
+    // The console, as a user reads it (the scratch directory's name masked).
+    let console =
+        String::from_utf8_lossy(&o.stdout).replace(&d.path().display().to_string(), "<DIR>");
+    insta::assert_snapshot!("console_summary", console);
     let r = results(&out);
     assert_eq!(r["schema"], 1);
     assert_eq!(r["target"], "simulated");

@@ -72,6 +72,22 @@ enum Command {
     /// observe on the wire are listed with the reason. Tests that need IPsec are counted
     /// apart. With --check, exit 1 when there is a gap or a test names an unknown behaviour.
     Coverage(CoverageArgs),
+    /// Render junit.xml and report.html again from a run's results.json.
+    ///
+    /// The captures (pcap/) stay where the run wrote them; the HTML links to them relative to
+    /// the output directory, so render into the results.json's directory (the default) or copy
+    /// pcap/ along.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// A results.json written by `mip6test run --out DIR`.
+    #[arg(value_name = "RESULTS")]
+    results: PathBuf,
+    /// Where to write junit.xml and report.html (default: the results.json's directory).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +302,9 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 std::process::exit(exit::FAILURE);
             }
             Ok(())
+        }
+        Command::Report(a) => {
+            engine::record::report_command(&a.results, a.out.as_deref()).map(drop)
         }
         Command::Coverage(a) => {
             let opts = mip6_harness::coverage::CoverageOpts {

@@ -9,7 +9,7 @@ use super::runner::CaseResult;
 use crate::suite::{Suite, Topology};
 use crate::HarnessError;
 use mip6_reports::results::{
-    ProfileRef, Run, SuiteResult, Summary, TestResult, Tool, SCHEMA_VERSION,
+    file_stem, ProfileRef, Run, SuiteResult, Summary, TestResult, Tool, SCHEMA_VERSION,
 };
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -101,7 +101,7 @@ impl Recorder {
         let Some(suite) = self.run.suites.last_mut() else {
             return Ok(());
         };
-        let t = TestResult {
+        let mut t = TestResult {
             id: r.id.clone(),
             title: r.title.clone(),
             line: r.meta.line,
@@ -118,6 +118,22 @@ impl Recorder {
             frames: r.frames.clone(),
             pcap: None,
         };
+        if let (Some(dir), false) = (&self.out, t.frames.is_empty()) {
+            let rel = format!(
+                "pcap/{}/{}.pcapng",
+                file_stem(&suite.suite),
+                file_stem(&t.id)
+            );
+            let path = dir.join(&rel);
+            let bytes = mip6_reports::test_pcapng(suite, &t, &self.run.started).map_err(|e| {
+                HarnessError::Report {
+                    path: path.clone(),
+                    source: e,
+                }
+            })?;
+            write_file(&path, &bytes)?;
+            t.pcap = Some(rel);
+        }
         self.run.summary.add(t.verdict);
         suite.tests.push(t);
         Ok(())
@@ -144,7 +160,9 @@ impl Recorder {
 
 /// Writes results.json, junit.xml and report.html for `run` into `dir`.
 pub fn write_reports(run: &Run, dir: &Path) -> Result<(), HarnessError> {
-    write_file(&dir.join("results.json"), run.to_json().as_bytes())
+    write_file(&dir.join("results.json"), run.to_json().as_bytes())?;
+    write_file(&dir.join("junit.xml"), mip6_reports::junit(run).as_bytes())?;
+    write_file(&dir.join("report.html"), mip6_reports::html(run).as_bytes())
 }
 
 /// Writes a file through a temporary name, so that a reader never sees half of it.
@@ -160,4 +178,41 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), HarnessError> {
     let tmp = path.with_extension(format!("{}.tmp~", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// `mip6test report results.json [--out DIR]`: renders junit.xml and report.html again from a
+/// results.json, into DIR (default: the results.json's directory, where its captures are).
+pub fn report_command(results: &Path, out: Option<&Path>) -> Result<Run, HarnessError> {
+    let text = std::fs::read_to_string(results).map_err(|e| HarnessError::Input {
+        path: results.to_path_buf(),
+        source: e,
+    })?;
+    let run = Run::from_json(&text).map_err(|e| HarnessError::Config {
+        path: results.to_path_buf(),
+        message: format!("not a mip6test results.json: {e}"),
+    })?;
+    if run.schema > SCHEMA_VERSION {
+        return Err(HarnessError::Config {
+            path: results.to_path_buf(),
+            message: format!(
+                "written by a newer mip6test (results schema {}; this one reads up to {SCHEMA_VERSION})",
+                run.schema
+            ),
+        });
+    }
+    let here = results
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = out.map_or_else(|| here.clone(), Path::to_path_buf);
+    std::fs::create_dir_all(&dir).map_err(|e| HarnessError::Report {
+        path: dir.clone(),
+        source: e,
+    })?;
+    write_file(&dir.join("junit.xml"), mip6_reports::junit(&run).as_bytes())?;
+    write_file(
+        &dir.join("report.html"),
+        mip6_reports::html(&run).as_bytes(),
+    )?;
+    Ok(run)
 }

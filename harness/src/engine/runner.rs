@@ -415,7 +415,7 @@ pub fn run_case<D: Dataplane>(
             }
         }
         Err(Stop::Fail(d)) if soft_test => {
-            let mut w = vec![format!("{} not met: {}", levels(case), d.join("; "))];
+            let mut w = vec![format!("{} not met: {}", levels(case), gist(&d))];
             w.append(&mut warnings);
             w.extend(unexpected);
             warnings = w;
@@ -444,6 +444,15 @@ pub fn run_case<D: Dataplane>(
         steps: std::mem::take(&mut r.steps),
         frames,
     }
+}
+
+/// A failure in one line: where and what (its first two lines; the frames are in the record).
+fn gist(d: &[String]) -> String {
+    d.iter()
+        .take(2)
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" — ")
 }
 
 /// `SHOULD` / `MAY` / `SHOULD and MAY`: the levels of a soft test's refs.
@@ -525,8 +534,7 @@ impl<D: Dataplane> Runner<'_, D> {
         // A step that checks a SHOULD or a MAY warns instead of failing.
         if let (Err(Stop::Fail(d)), Some(level)) = (&r, s.value.level()) {
             if level != crate::suite::Level::MUST {
-                self.soft
-                    .push(format!("{level:?} not met: {}", d.join("; ")));
+                self.soft.push(format!("{level:?} not met: {}", gist(d)));
                 self.mark = self.dp.now();
                 return Ok(());
             }
