@@ -139,8 +139,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// Writes results.json, junit.xml and report.html as the run stands (`finished`: with the
-    /// end time).
+    /// Writes the record as the run stands: results.json only while the run goes on (so a
+    /// crash keeps it, and `mip6test report` can render the rest), all three files once it
+    /// has `finished` (also when it was interrupted).
     pub fn write(&mut self, finished: bool) -> Result<(), HarnessError> {
         if finished {
             self.run.finished = Some(rfc3339(SystemTime::now()));
@@ -149,7 +150,11 @@ impl Recorder {
         let Some(dir) = &self.out else {
             return Ok(());
         };
-        write_reports(&self.run, dir)
+        if finished {
+            write_reports(&self.run, dir)
+        } else {
+            write_file(&dir.join("results.json"), self.run.to_json().as_bytes())
+        }
     }
 
     /// The output directory.
