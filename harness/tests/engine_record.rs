@@ -290,3 +290,51 @@ fn an_output_directory_that_cannot_be_made_is_an_environment_error() {
         text(&o)
     );
 }
+
+#[test]
+fn fixture_parameters_do_not_replace_the_tests_variables() {
+    let d = scratch("scope");
+    let suite = write_suite(
+        &d,
+        r#"suite: x-scope
+title: Fixture parameters are the fixture's own
+role: correspondent-node
+topology: cn-one-link
+fixtures:
+  hoti:
+    title: A Home Test Init with cookie $cookie is answered
+    params: {cookie: "0102030405060708"}
+    steps:
+      - send:
+          on: link0
+          from: mn0
+          packet:
+            ipv6: {src: mn0.hoa, dst: iut.addr}
+            mh: {home_test_init: {cookie: $cookie}}
+      - expect:
+          on: link0
+          packet:
+            mh: {home_test: {cookie: "0102030405060708"}}
+          capture: {first: mh}
+tests:
+  - id: X.SCOPE
+    title: After the fixture, $cookie is the matrix value again; the fixture's capture stays
+    refs: [{rfc: 6275, section: "9.4.1", level: MUST}]
+    matrix: {cookie: ["0a0b0c0d0e0f1011"]}
+    use: [hoti]
+    steps:
+      - send:
+          on: link0
+          from: mn0
+          packet:
+            ipv6: {src: mn0.hoa, dst: iut.addr}
+            mh: {home_test_init: {cookie: $cookie}}
+      - expect:
+          on: link0
+          packet:
+            mh: {home_test: {cookie: "0a0b0c0d0e0f1011", nonce_index: $first.nonce_index}}
+"#,
+    );
+    let o = mip6test(&["run", "--no-out", suite.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -556,11 +556,20 @@ impl<D: Dataplane> Runner<'_, D> {
             };
             let mut params = fx.params.clone();
             params.extend(u.value.params.clone());
+            // Parameters are the fixture's own: the test's variables of the same names (a
+            // matrix variable, say) are back as they were once the fixture is done. Captures
+            // made by the fixture's steps stay.
+            let mut shadowed = Vec::new();
+            let mut values = Vec::new();
             for (k, v) in &params {
                 let val = self.resolve(&v.value, &format!("use.{}.{k}", u.value.name));
                 let val =
                     val.map_err(|e| Stop::Error(vec![format!("{}: {e}", self.location(u.loc))]))?;
-                self.vars.set(k, val);
+                values.push((k.clone(), val));
+            }
+            for (k, val) in values {
+                shadowed.push((k.clone(), self.vars.get(&k).cloned()));
+                self.vars.set(&k, val);
             }
             for (i, s) in fx.steps.iter().enumerate() {
                 let at = StepRef {
@@ -582,6 +591,14 @@ impl<D: Dataplane> Runner<'_, D> {
                     }
                     other => other,
                 })?;
+            }
+            for (k, before) in shadowed {
+                match before {
+                    Some(v) => self.vars.set(&k, v),
+                    None => {
+                        self.vars.remove(&k);
+                    }
+                }
             }
         }
         for (i, s) in case.test.steps.iter().enumerate() {
