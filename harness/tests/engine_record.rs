@@ -338,3 +338,22 @@ tests:
     let o = mip6test(&["run", "--no-out", suite.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+#[test]
+fn run_takes_the_same_filters_as_list() {
+    let listed = mip6test(&["list", "--id", "CN.RR.*", "--skip-tag", "slow"]);
+    let n = String::from_utf8_lossy(&listed.stdout).lines().count();
+    assert!(n > 1, "{}", text(&listed));
+    let o = mip6test(&["run", "--no-out", "--id", "CN.RR.*", "--skip-tag", "slow"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains(&format!("{n} passed, 0 failed")), "{out}");
+    assert!(!out.contains("PASS CN.BU."), "{out}");
+    // No slow test runs with --skip-tag slow; each one is listed with --tag slow.
+    let slow = mip6test(&["list", "--tag", "slow"]);
+    for line in String::from_utf8_lossy(&slow.stdout).lines() {
+        let id = line.split_whitespace().next().unwrap();
+        let o = mip6test(&["list", "--id", id, "--skip-tag", "slow"]);
+        assert!(o.stdout.is_empty(), "{id}");
+    }
+}

@@ -119,6 +119,8 @@ struct RunArgs {
     /// Run N test cases at once, each on its own dataplane (results in order).
     #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1)]
     jobs: usize,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Where to write results.json, junit.xml, report.html and a pcapng per test (created if
     /// missing; files of an earlier run there are replaced).
     #[arg(long, value_name = "DIR", default_value = "mip6test-results")]
@@ -141,6 +143,13 @@ struct ListArgs {
     /// Suite files or directories (default: testsuites/).
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+/// Which test cases to take.
+#[derive(Debug, Args)]
+struct FilterArgs {
     /// Only test case ids matching this glob (`*`, `?`).
     #[arg(long, value_name = "GLOB")]
     id: Option<String>,
@@ -150,9 +159,29 @@ struct ListArgs {
     /// Only tests with this tag.
     #[arg(long)]
     tag: Option<String>,
+    /// Leave out the tests with this tag (repeatable): --skip-tag slow.
+    #[arg(long, value_name = "TAG")]
+    skip_tag: Vec<String>,
     /// Only tests citing this RFC or RFC section (and its subsections): 6275, 6275:9.5.
     #[arg(long, value_name = "RFC[:SECTION]")]
     rfc: Option<String>,
+}
+
+impl FilterArgs {
+    fn filter(self) -> engine::Filter {
+        engine::Filter {
+            id: self.id,
+            role: self.role.map(|r| match r {
+                SuiteRoleArg::CorrespondentNode => suite::Role::CorrespondentNode,
+                SuiteRoleArg::HomeAgent => suite::Role::HomeAgent,
+                SuiteRoleArg::MobileNode => suite::Role::MobileNode,
+                SuiteRoleArg::MobileRouter => suite::Role::MobileRouter,
+            }),
+            tag: self.tag,
+            skip_tags: self.skip_tag,
+            rfc: self.rfc,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -291,6 +320,7 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
                 color: a.color.for_stdout(),
                 progress: engine::console::stderr_is_terminal(),
                 time_scale: a.time_scale,
+                filter: a.filter.filter(),
             };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
@@ -327,15 +357,7 @@ fn run(cli: Cli) -> Result<(), HarnessError> {
         Command::List(a) => {
             let opts = engine::ListOpts {
                 paths: a.paths,
-                id: a.id,
-                role: a.role.map(|r| match r {
-                    SuiteRoleArg::CorrespondentNode => suite::Role::CorrespondentNode,
-                    SuiteRoleArg::HomeAgent => suite::Role::HomeAgent,
-                    SuiteRoleArg::MobileNode => suite::Role::MobileNode,
-                    SuiteRoleArg::MobileRouter => suite::Role::MobileRouter,
-                }),
-                tag: a.tag,
-                rfc: a.rfc,
+                filter: a.filter.filter(),
             };
             engine::list_command(&opts, &mut std::io::stdout(), &mut std::io::stderr())
         }

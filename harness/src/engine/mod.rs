@@ -95,6 +95,8 @@ pub struct RunOpts {
     pub color: bool,
     /// Draw a progress bar on the error output.
     pub progress: bool,
+    /// Which test cases run (all by default).
+    pub filter: Filter,
     /// Overrides the profile's `timers.time_scale`: how much faster than the RFC's the IUT's
     /// timers run (every step duration is multiplied by it).
     pub time_scale: Option<f64>,
@@ -222,10 +224,18 @@ fn seed_of(id: &str) -> u64 {
 /// Runs every test case of one suite on fresh simulated dataplanes.
 pub fn run_suite(suite: &Suite, profile: &Profile) -> Result<Vec<CaseResult>, HarnessError> {
     let mut out = Vec::new();
-    run_suite_on(suite, profile, &Env::Simulated, 1, None, &mut |r| {
-        out.push(r);
-        Ok(())
-    })?;
+    run_suite_on(
+        suite,
+        profile,
+        &Env::Simulated,
+        1,
+        None,
+        &Filter::default(),
+        &mut |r| {
+            out.push(r);
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
@@ -453,13 +463,14 @@ fn run_suite_on(
     env: &Env,
     jobs: usize,
     scale: Option<f64>,
+    filter: &Filter,
     each: &mut dyn FnMut(CaseResult) -> Result<(), HarnessError>,
 ) -> Result<(), HarnessError> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let topo = env.topology(suite_topology(suite)?);
     let mut cases = Vec::new();
-    for t in &suite.tests {
-        for case in expand(t) {
+    for t in suite.tests.iter().filter(|t| filter.test(&t.value)) {
+        for case in expand(t).into_iter().filter(|c| filter.case(c)) {
             let appl = suite.applicability(t, profile);
             cases.push((case, appl));
         }
@@ -598,10 +609,7 @@ pub fn run_command(
         }
     }
     let env = env_for(opts, err)?;
-    let total = suites
-        .iter()
-        .map(|s| s.tests.iter().map(|t| expand(t).len()).sum::<usize>())
-        .sum();
+    let total = suites.iter().map(|s| opts.filter.cases(s).len()).sum();
     let mut console = console::Console::new(opts.color, opts.progress, total);
     let mut rec = record::Recorder::new(&opts.target.to_string(), opts.out.as_deref())?;
     let r = run_all(
@@ -667,6 +675,10 @@ fn run_all(
 ) -> Result<(), HarnessError> {
     let o = HarnessError::Output;
     for s in suites {
+        let selected = opts.filter.cases(s);
+        if selected.is_empty() {
+            continue;
+        }
         console.clear(err).map_err(o)?;
         let heading = format!("# {} ({}): {}", s.suite.value, s.path.display(), s.title);
         console.suite(out, &heading).map_err(o)?;
@@ -674,13 +686,10 @@ fn run_all(
         if let Some(reason) = env.skip_reason(&opts.target, s) {
             {
                 rec.suite(s, topo.as_ref(), None)?;
-                for t in &s.tests {
-                    for c in expand(t) {
-                        let r =
-                            CaseResult::without_steps(&c, Verdict::Skipped, vec![reason.clone()]);
-                        console.case(out, &r).map_err(o)?;
-                        rec.case(&r)?;
-                    }
+                for c in &selected {
+                    let r = CaseResult::without_steps(c, Verdict::Skipped, vec![reason.clone()]);
+                    console.case(out, &r).map_err(o)?;
+                    rec.case(&r)?;
                 }
             }
             continue;
@@ -704,25 +713,29 @@ fn run_all(
             topo.as_ref(),
             Some((profile.profile.value.clone(), &ppath)),
         )?;
-        let next_ids: Vec<String> = s
-            .tests
-            .iter()
-            .flat_map(|t| expand(t).into_iter().map(|c| c.id))
-            .collect();
+        let next_ids: Vec<String> = selected.iter().map(|c| c.id.clone()).collect();
         let mut k = 0;
         console
             .draw(err, next_ids.first().map_or("", |x| x.as_str()))
             .map_err(o)?;
-        let r = run_suite_on(s, &profile, env, opts.jobs, opts.time_scale, &mut |r| {
-            k += 1;
-            console.clear(err).map_err(o)?;
-            console.case(out, &r).map_err(o)?;
-            out.flush().map_err(o)?;
-            rec.case(&r)?;
-            console
-                .draw(err, next_ids.get(k).map_or("", |x| x.as_str()))
-                .map_err(o)
-        });
+        let r = run_suite_on(
+            s,
+            &profile,
+            env,
+            opts.jobs,
+            opts.time_scale,
+            &opts.filter,
+            &mut |r| {
+                k += 1;
+                console.clear(err).map_err(o)?;
+                console.case(out, &r).map_err(o)?;
+                out.flush().map_err(o)?;
+                rec.case(&r)?;
+                console
+                    .draw(err, next_ids.get(k).map_or("", |x| x.as_str()))
+                    .map_err(o)
+            },
+        );
         r?;
         // The reports so far, in case a later suite stops the run.
         rec.write(false)?;
@@ -734,12 +747,70 @@ fn run_all(
 #[derive(Debug, Clone, Default)]
 pub struct ListOpts {
     pub paths: Vec<PathBuf>,
+    pub filter: Filter,
+}
+
+/// Which test cases `run` and `list` take (all when empty).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
     /// Only ids matching this glob (`*`, `?`).
     pub id: Option<String>,
     pub role: Option<Role>,
+    /// Only tests with this tag.
     pub tag: Option<String>,
+    /// Not the tests with any of these tags (`slow`).
+    pub skip_tags: Vec<String>,
     /// Only tests citing this RFC, or this RFC section and its subsections: `6275`, `6275:9.5`.
     pub rfc: Option<String>,
+}
+
+impl Filter {
+    /// Whether the suite can have selected cases.
+    pub fn suite(&self, s: &Suite) -> bool {
+        self.role.is_none_or(|r| r == s.role.value)
+    }
+
+    /// Whether the test can have selected cases.
+    pub fn test(&self, t: &suite::Test) -> bool {
+        if let Some(tag) = &self.tag {
+            if !t.tags.contains(tag) {
+                return false;
+            }
+        }
+        if self.skip_tags.iter().any(|x| t.tags.contains(x)) {
+            return false;
+        }
+        if let Some(f) = &self.rfc {
+            let refs: Vec<(u32, &str)> = t
+                .refs
+                .value
+                .iter()
+                .map(|r| (r.value.rfc, r.value.section.0.as_str()))
+                .collect();
+            if !refs_match(f, &refs) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether the case is selected (its suite and test being).
+    pub fn case(&self, c: &suite::TestCase) -> bool {
+        self.id.as_ref().is_none_or(|g| glob_match(g, &c.id))
+    }
+
+    /// The selected cases of a suite, in order.
+    pub fn cases<'s>(&self, s: &'s Suite) -> Vec<suite::TestCase<'s>> {
+        if !self.suite(s) {
+            return Vec::new();
+        }
+        s.tests
+            .iter()
+            .filter(|t| self.test(&t.value))
+            .flat_map(|t| expand(t))
+            .filter(|c| self.case(c))
+            .collect()
+    }
 }
 
 /// Whether a test's references match an `RFC[:SECTION]` filter; a section matches itself and
@@ -789,34 +860,8 @@ pub fn list_command(
 ) -> Result<(), HarnessError> {
     let suites = load_suites(&opts.paths, err)?;
     for s in &suites {
-        if opts.role.is_some_and(|r| r != s.role.value) {
-            continue;
-        }
-        for t in &s.tests {
-            if let Some(tag) = &opts.tag {
-                if !t.tags.contains(tag) {
-                    continue;
-                }
-            }
-            if let Some(f) = &opts.rfc {
-                let refs: Vec<(u32, &str)> = t
-                    .refs
-                    .value
-                    .iter()
-                    .map(|r| (r.value.rfc, r.value.section.0.as_str()))
-                    .collect();
-                if !refs_match(f, &refs) {
-                    continue;
-                }
-            }
-            for c in expand(t) {
-                if let Some(g) = &opts.id {
-                    if !glob_match(g, &c.id) {
-                        continue;
-                    }
-                }
-                writeln!(out, "{}  {}", c.id, c.title).map_err(HarnessError::Output)?;
-            }
+        for c in opts.filter.cases(s) {
+            writeln!(out, "{}  {}", c.id, c.title).map_err(HarnessError::Output)?;
         }
     }
     Ok(())
