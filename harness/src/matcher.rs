@@ -16,7 +16,7 @@
 //! | `{one_of: [...]}` | equal to one of the literals |
 //! | `present` / `absent` | the layer, option or field is there / is not |
 //! | `any` | no check |
-//! | `valid` | `binding_authorization_data` only: the authenticator is right for the current Kbm and the frame's addresses (RFC 6275 §6.2.7) |
+//! | `valid` | `binding_authorization_data` only: the authenticator is right for the current Kbm and the frame's addresses (RFC 6275 §6.2.7); the care-of address is the variable `$care_of` when it is set (a BU with an Alternate Care-of Address), else the BA's destination |
 //!
 //! Options: `options: {nonce_indices: present, binding_refresh_advice: absent,
 //! binding_authorization_data: valid, alternate_care_of_address: {address: mn0.coa}}` (an option
@@ -742,13 +742,19 @@ impl Matcher<'_> {
         let Some(Layer::Mobility(m)) = layers.get(idx) else {
             return Err(TreeError::new(path, "not a Mobility Header").into());
         };
-        let Some((care_of, correspondent)) = auth_addresses(layers, idx) else {
+        let Some((mut care_of, correspondent)) = auth_addresses(layers, idx) else {
             return Err(miss(
                 path,
                 "valid",
                 "no IPv6 header to take the addresses from",
             ));
         };
+        // The care-of address the Binding Update registered, when the test says it: the BA's
+        // destination is the BU's source, which is not the care-of address the BU signed
+        // with an Alternate Care-of Address (RFC 6275 §6.2.7, §9.5.4).
+        if let Some(v) = self.s().vars.get("care_of") {
+            care_of = self.s().ipv6(v, "$care_of")?;
+        }
         if m.verify_authenticator(&kbm, care_of, correspondent) {
             Ok(())
         } else {
