@@ -14,6 +14,9 @@ fn the_matrix_names_the_tests_of_each_behaviour() {
         .unwrap_or_else(|| panic!("{out}"));
     assert!(line.contains("HA.DHAAD.REPLY"), "{line}");
     assert!(out.contains(" behaviours: "), "{out}");
+    // Every behaviour of the catalogue has a test or the reason it cannot have one.
+    let o = mip6test(&["coverage", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
 #[test]
