@@ -1,18 +1,10 @@
 //! `mip6test run` beyond plain passes and failures (issue 4): the inconclusive verdict of a
 //! failed setup fixture, suite hooks and `-j N`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod common;
-use common::{mip6test, text, workspace as root};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
+use common::{mip6test, text};
 
 /// A scratch testsuites/ tree (topologies and profiles copied) removed on drop.
 struct Scratch(PathBuf);
@@ -22,12 +14,7 @@ impl Scratch {
         let dir =
             std::env::temp_dir().join(format!("mip6test-extras-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let ts = dir.join("testsuites");
-        copy_dir(
-            &root().join("testsuites/topologies"),
-            &ts.join("topologies"),
-        );
-        copy_dir(&root().join("testsuites/profiles"), &ts.join("profiles"));
+        let ts = common::scratch_testsuites(&dir);
         std::fs::create_dir_all(ts.join("cn")).unwrap();
         Scratch(dir)
     }

@@ -4,62 +4,11 @@
 //! it is skipped.
 #![cfg(target_os = "linux")]
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{command as mip6test, root_or_skip};
-
-/// The harness namespaces of process `pid` (`mip6t-<pid>-...`).
-fn namespaces_of(pid: u32) -> Vec<String> {
-    let out = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(&format!("mip6t-{pid}-")))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Processes whose command line mentions the run's files (`mip6test-<pid>-...`): the
-/// `mip6test reference` nodes a run of `pid` started.
-fn nodes_of(pid: u32) -> Vec<String> {
-    let tag = format!("mip6test-{pid}-");
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|e| {
-            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            (cmd.contains("reference") && cmd.contains(&tag)).then_some(cmd)
-        })
-        .collect()
-}
-
-/// Files the run of `pid` left in the temporary directory.
-fn files_of(pid: u32) -> Vec<PathBuf> {
-    let tag = format!("mip6test-{pid}-");
-    std::fs::read_dir(std::env::temp_dir())
-        .expect("temp dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&tag))
-        })
-        .collect()
-}
-
-fn assert_clean(pid: u32) {
-    assert_eq!(namespaces_of(pid), Vec::<String>::new(), "namespaces left");
-    assert_eq!(nodes_of(pid), Vec::<String>::new(), "nodes left running");
-    assert_eq!(files_of(pid), Vec::<PathBuf>::new(), "files left");
-}
+use common::{assert_clean, command as mip6test, namespaces_of, root_or_skip};
 
 /// The suites at a quarter of the RFC's timers (the reference's timers and every step's
 /// durations; the nonce-expiry tests would otherwise wait 245 s each), two cases at a time.

@@ -6,20 +6,13 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{command, mip6test, text, workspace, TempDir};
+use common::{command, mip6test, text, TempDir};
 
 /// A scratch testsuites/ tree with the starter topologies and profiles.
 fn scratch(tag: &str) -> TempDir {
     let d = TempDir::new(tag);
-    for sub in ["topologies", "profiles"] {
-        let to = d.path().join("testsuites").join(sub);
-        std::fs::create_dir_all(&to).unwrap();
-        for e in std::fs::read_dir(workspace().join("testsuites").join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-    std::fs::create_dir_all(d.path().join("testsuites/cn")).unwrap();
+    let ts = common::scratch_testsuites(d.path());
+    std::fs::create_dir_all(ts.join("cn")).unwrap();
     d
 }
 

@@ -1,8 +1,6 @@
 //! `mip6test run` and `mip6test list` (issue 4): the starter suites against the built-in
 //! reference nodes over the simulated network.
 
-use std::path::Path;
-
 mod common;
 use common::{mip6test, text, workspace as root};
 
@@ -34,24 +32,11 @@ fn suites_still_validate() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
-
 #[test]
 fn a_wrong_expectation_fails_with_the_place_the_field_and_the_frames() {
     let dir = std::env::temp_dir().join(format!("mip6test-engine-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let ts = dir.join("testsuites");
-    copy_dir(
-        &root().join("testsuites/topologies"),
-        &ts.join("topologies"),
-    );
-    copy_dir(&root().join("testsuites/profiles"), &ts.join("profiles"));
+    let ts = common::scratch_testsuites(&dir);
     let suite =
         std::fs::read_to_string(root().join("testsuites/rfc6275/cn/binding-update.yaml")).unwrap();
     let good = "binding_ack: {status: 0, seq: 100,";

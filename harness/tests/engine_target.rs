@@ -9,59 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod common;
-use common::{command as mip6test, root_or_skip, text, workspace, TempDir};
+use common::{assert_clean, command as mip6test, root_or_skip, text, workspace, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mip6test");
-
-/// The harness namespaces of process `pid` (`mip6t-<pid>-...`).
-fn namespaces_of(pid: u32) -> Vec<String> {
-    let out = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(&format!("mip6t-{pid}-")))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Processes whose command line mentions the run's files (`mip6test-<pid>-...`): the IUTs a
-/// run of `pid` started.
-fn nodes_of(pid: u32) -> Vec<String> {
-    let tag = format!("mip6test-{pid}-");
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|e| {
-            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            cmd.contains(&tag).then_some(cmd)
-        })
-        .collect()
-}
-
-/// Files the run of `pid` left in the temporary directory.
-fn files_of(pid: u32) -> Vec<PathBuf> {
-    let tag = format!("mip6test-{pid}-");
-    std::fs::read_dir(std::env::temp_dir())
-        .expect("temp dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&tag))
-        })
-        .collect()
-}
-
-fn assert_clean(pid: u32) {
-    assert_eq!(namespaces_of(pid), Vec::<String>::new(), "namespaces left");
-    assert_eq!(nodes_of(pid), Vec::<String>::new(), "IUT processes left");
-    assert_eq!(files_of(pid), Vec::<PathBuf>::new(), "files left");
-}
 
 /// Runs `cmd` to the end; its pid (the harness's: `ip netns exec` replaces itself with it).
 fn run(mut cmd: Command) -> (u32, Output) {
@@ -93,14 +43,7 @@ fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
 /// Fixed starter suites (as first written, so that counts asserted here do not move with the
 /// real suites) in a scratch tree with the starter topologies and profiles.
 fn starter_suites(dir: &Path, files: &[(&str, &str)]) -> Vec<PathBuf> {
-    let ts = dir.join("testsuites");
-    for sub in ["topologies", "profiles"] {
-        std::fs::create_dir_all(ts.join(sub)).unwrap();
-        for e in std::fs::read_dir(workspace().join("testsuites").join(sub)).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), ts.join(sub).join(e.file_name())).unwrap();
-        }
-    }
+    let ts = common::scratch_testsuites(dir);
     std::fs::create_dir_all(ts.join("suites")).unwrap();
     files
         .iter()

@@ -16,22 +16,9 @@ mod support;
 use common::{mip6test, text, workspace as root};
 use mip6_reports::results::{FrameRole, Run, Verdict};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
-
 /// The CN Binding Update suite, with CN.BU.ACCEPT expecting status 1, in `dir/testsuites`.
 fn failing_suite(dir: &Path) -> PathBuf {
-    let ts = dir.join("testsuites");
-    copy_dir(
-        &root().join("testsuites/topologies"),
-        &ts.join("topologies"),
-    );
-    copy_dir(&root().join("testsuites/profiles"), &ts.join("profiles"));
+    let ts = common::scratch_testsuites(dir);
     let suite =
         std::fs::read_to_string(root().join("testsuites/rfc6275/cn/binding-update.yaml")).unwrap();
     let good = "binding_ack: {status: 0, seq: 100,";

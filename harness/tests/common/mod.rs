@@ -57,6 +57,22 @@ impl Drop for TempDir {
     }
 }
 
+/// `dir/testsuites/` with the workspace's topologies and profiles copied in: a tree for
+/// scratch suites, which find their topology and the reference profiles there.
+pub fn scratch_testsuites(dir: &Path) -> PathBuf {
+    let ts = dir.join("testsuites");
+    for sub in ["topologies", "profiles"] {
+        std::fs::create_dir_all(ts.join(sub)).expect("create the scratch tree");
+        for e in
+            std::fs::read_dir(workspace().join("testsuites").join(sub)).expect("read testsuites")
+        {
+            let e = e.expect("directory entry");
+            std::fs::copy(e.path(), ts.join(sub).join(e.file_name())).expect("copy");
+        }
+    }
+    ts
+}
+
 /// The workspace root (suites are addressed relative to it).
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -100,4 +116,56 @@ pub fn root_or_skip(test: &str) -> bool {
         "SKIPPED {test}: needs root (network namespaces and AF_PACKET)"
     );
     false
+}
+
+// What a live run of process `pid` leaves behind (it must leave nothing).
+
+/// The harness namespaces of process `pid` (`mip6t-<pid>-...`).
+pub fn namespaces_of(pid: u32) -> Vec<String> {
+    let out = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(&format!("mip6t-{pid}-")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Processes whose command line mentions the run's files (`mip6test-<pid>-...`): the IUTs
+/// (reference nodes or target commands) a run of `pid` started.
+pub fn nodes_of(pid: u32) -> Vec<String> {
+    let tag = format!("mip6test-{pid}-");
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            cmd.contains(&tag).then_some(cmd)
+        })
+        .collect()
+}
+
+/// Files the run of `pid` left in the temporary directory.
+pub fn files_of(pid: u32) -> Vec<PathBuf> {
+    let tag = format!("mip6test-{pid}-");
+    std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&tag))
+        })
+        .collect()
+}
+
+pub fn assert_clean(pid: u32) {
+    assert_eq!(namespaces_of(pid), Vec::<String>::new(), "namespaces left");
+    assert_eq!(nodes_of(pid), Vec::<String>::new(), "IUT processes left");
+    assert_eq!(files_of(pid), Vec::<PathBuf>::new(), "files left");
 }
