@@ -5,7 +5,7 @@
 # (harness/tests/suites_mutants.rs). A mutant is caught when a test case no longer passes.
 # The score, caught / (caught + missed) with timeouts counted as caught, unviable mutants and the
 # equivalents of ci/mutants-equivalent.txt left out, and the surviving mutants are printed by
-# ci/mutants_score.py. See ci/mutants.md.
+# ci/mutants_score.py. See "Mutation testing" in README.md.
 #
 #   ci/mutants.sh                 full run: every mutant in scope (about an hour on 2 cores)
 #   ci/mutants.sh -j 2            the same with 2 build directories at once
