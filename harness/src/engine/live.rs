@@ -78,6 +78,8 @@ pub struct IfaceOpts {
     pub program: PathBuf,
     /// As [`NetnsOpts::stop`].
     pub stop: Option<Arc<AtomicBool>>,
+    /// As [`NetnsOpts::time_scale`]: for the reference configuration `{config}` names.
+    pub time_scale: f64,
 }
 
 fn live(e: LiveError) -> DataplaneError {
@@ -778,7 +780,7 @@ impl IfaceDataplane {
             learned: BTreeMap::new(),
             names,
         };
-        let cfg = reference_config(t, seed);
+        let cfg = reference_config(t, seed).map(|c| c.with_time_scale(opts.time_scale));
         write_config(&cfg, &config)?;
         let iface = |l: &str| opts.iface(l);
         let cfg_err = cfg.as_ref().err().map(|e| e.0.clone()).unwrap_or_default();
@@ -1033,5 +1035,6 @@ pub fn file_env(
         program: program_or_current(program)?,
         stop: Some(crate::live::stop_on_signals()?),
         target,
+        time_scale: 1.0,
     }))
 }

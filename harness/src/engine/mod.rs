@@ -389,7 +389,13 @@ impl SuiteRun<'_> {
             #[cfg(target_os = "linux")]
             Env::Ifaces(o) => {
                 let env = self.case_env(case);
-                match live::IfaceDataplane::new(self.topo, seed_of(&case.id), o, &env) {
+                let o = live::IfaceOpts {
+                    target: o.target.clone(),
+                    program: o.program.clone(),
+                    stop: o.stop.clone(),
+                    time_scale: self.scale,
+                };
+                match live::IfaceDataplane::new(self.topo, seed_of(&case.id), &o, &env) {
                     Ok(dp) => {
                         let topo = dp.topology(self.topo);
                         let ifaces = dp.iut_interfaces();
