@@ -279,3 +279,62 @@ fn netns_jobs_and_hooks() {
         String::from_utf8_lossy(&one.stdout)
     );
 }
+
+/// A suite's `iut_config:` reaches the IUT, a test's is merged over it, and a key the
+/// reference's configuration does not have is a validation error at its line.
+#[test]
+fn iut_config_configures_the_reference_per_suite_and_test() {
+    let s = Scratch::new("iut-config");
+    let suite = r#"suite: x-iut-config
+title: Router Advertisements switched on by the suite, off again by one test
+role: home-agent
+topology: ha-one-link
+iut_config:
+  router_advertisements: {enabled: true, min_interval: 3, max_interval: 4}
+tests:
+  - id: X.RA.ON
+    title: The home agent advertises periodically
+    refs: [{rfc: 4861, section: "6.2.4", level: MUST}]
+    steps:
+      - expect: {on: link0, within: 10s, packet: {icmpv6: {type: 134}}}
+  - id: X.RA.OFF
+    title: The test switches them off again
+    refs: [{rfc: 4861, section: "6.2.4", level: MUST}]
+    iut_config: {router_advertisements: {enabled: false}}
+    steps:
+      - expect_none: {on: link0, for: 10s, packet: {icmpv6: {type: 134}}}
+"#;
+    let file = s.suite("iut-config.yaml", suite);
+    let o = mip6test(&["run", "--no-out", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("PASS X.RA.ON  "), "{out}");
+    assert!(out.contains("PASS X.RA.OFF  "), "{out}");
+
+    // Without the suite's setting the first test fails: the default is off.
+    let off = s.suite(
+        "iut-config.yaml",
+        &suite.replace(
+            "enabled: true, min_interval",
+            "enabled: false, min_interval",
+        ),
+    );
+    let o = mip6test(&["run", "--no-out", off.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    let bad = s.suite(
+        "iut-config.yaml",
+        &suite.replace(
+            "{router_advertisements: {enabled: false}}",
+            "{max_binding: 3}",
+        ),
+    );
+    let o = mip6test(&["validate", bad.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("iut-config.yaml:16:17: iut_config: unknown field `max_binding`"),
+        "{out}"
+    );
+    assert!(out.contains("`max_bindings`"), "{out}");
+}

@@ -183,8 +183,43 @@ impl ReferenceConfig {
     }
 }
 
-/// The reference node's configuration for the topology's IUT role.
+/// The reference node's configuration for the topology's IUT role, with the topology's
+/// `iut.config` (and the suite's and test's `iut_config:`, see
+/// [`Topology::with_iut_config`]) applied.
 pub fn reference_config(t: &Topology, seed: u64) -> Result<ReferenceConfig, DataplaneError> {
+    let base = derived_config(t, seed)?;
+    match &t.iut.config {
+        None => Ok(base),
+        Some(over) => apply_iut_config(base, &over.value).map_err(DataplaneError),
+    }
+}
+
+/// `base` with `over` merged in: through the configuration's serialised form, so the keys
+/// and value types are exactly those `mip6test reference --config` reads, and a key it does
+/// not know is an error naming it.
+pub fn apply_iut_config(
+    base: ReferenceConfig,
+    over: &crate::suite::IutConfig,
+) -> Result<ReferenceConfig, String> {
+    fn merged<C: serde::Serialize + serde::de::DeserializeOwned>(
+        c: &C,
+        over: &crate::suite::IutConfig,
+    ) -> Result<C, String> {
+        let mut v = match serde_json::to_value(c) {
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(_) => return Err("the IUT's configuration is not a mapping".into()),
+            Err(e) => return Err(format!("cannot write the IUT's configuration: {e}")),
+        };
+        crate::suite::merge_iut_config(&mut v, over);
+        serde_json::from_value(serde_json::Value::Object(v)).map_err(|e| format!("iut_config: {e}"))
+    }
+    Ok(match base {
+        ReferenceConfig::Cn(c) => ReferenceConfig::Cn(merged(&c, over)?),
+        ReferenceConfig::Ha(c) => ReferenceConfig::Ha(merged(&c, over)?),
+    })
+}
+
+fn derived_config(t: &Topology, seed: u64) -> Result<ReferenceConfig, DataplaneError> {
     let ifaces = interfaces(t)?;
     match t.iut.role.value {
         Role::CorrespondentNode => {

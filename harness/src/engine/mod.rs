@@ -360,10 +360,20 @@ struct SuiteRun<'a> {
 impl SuiteRun<'_> {
     /// One applicable case: its dataplane, `before_each`, the steps, `after_each`.
     fn case(&self, case: &suite::TestCase) -> CaseResult {
+        // The IUT configuration the suite and the test ask for, over the topology's.
+        let configured;
+        let topo = if self.suite.iut_config.is_none() && case.test.iut_config.is_none() {
+            self.topo
+        } else {
+            configured = self
+                .topo
+                .with_iut_config(self.suite.iut_config.iter().chain(&case.test.iut_config));
+            &configured
+        };
         match self.env {
             Env::Simulated => {
-                match SimDataplane::with_time_scale(self.topo, seed_of(&case.id), self.scale) {
-                    Ok(dp) => self.with_hooks(self.topo, case, dp, None, Vec::new()),
+                match SimDataplane::with_time_scale(topo, seed_of(&case.id), self.scale) {
+                    Ok(dp) => self.with_hooks(topo, case, dp, None, Vec::new()),
                     Err(e) => error_case(case, format!("cannot build the simulated IUT: {e}")),
                 }
             }
@@ -376,12 +386,12 @@ impl SuiteRun<'_> {
                     target: o.target.clone(),
                     time_scale: self.scale,
                 };
-                match live::NetnsDataplane::start(self.topo, seed_of(&case.id), &o, &env) {
+                match live::NetnsDataplane::start(topo, seed_of(&case.id), &o, &env) {
                     // The dataplane (namespaces, node) is gone when with_hooks returns.
                     Ok(dp) => {
                         let ns = Some(dp.iut_namespace().to_string());
                         let ifaces = dp.iut_interfaces();
-                        self.with_hooks(self.topo, case, dp, ns, ifaces)
+                        self.with_hooks(topo, case, dp, ns, ifaces)
                     }
                     Err(e) => error_case(case, format!("cannot start the IUT: {e}")),
                 }
@@ -395,9 +405,9 @@ impl SuiteRun<'_> {
                     stop: o.stop.clone(),
                     time_scale: self.scale,
                 };
-                match live::IfaceDataplane::new(self.topo, seed_of(&case.id), &o, &env) {
+                match live::IfaceDataplane::new(topo, seed_of(&case.id), &o, &env) {
                     Ok(dp) => {
-                        let topo = dp.topology(self.topo);
+                        let topo = dp.topology(topo);
                         let ifaces = dp.iut_interfaces();
                         self.with_hooks(&topo, case, dp, None, ifaces)
                     }

@@ -63,6 +63,9 @@ pub(crate) fn check_suite(
         }
         check_steps(d, &f.steps, topology);
     }
+    if let Some(t) = topology {
+        check_iut_config(d, t, suite);
+    }
     // Shared fixtures are checked against this suite's topology where used.
     let mut used_shared = BTreeSet::new();
     let mut ids: HashMap<String, Loc> = HashMap::new();
@@ -239,6 +242,29 @@ fn check_test(
     check_steps(d, &t.steps, topology);
 }
 
+/// The suite's and its tests' `iut_config:` must be settings the reference configuration
+/// knows, with values of the right type: applied to the configuration built for the topology.
+fn check_iut_config(d: &mut Diags<'_>, t: &Topology, suite: &Suite) {
+    use crate::engine::dataplane::reference_config;
+    // Topologies whose IUT has no built-in reference, or no usable addresses, are reported
+    // elsewhere; their settings cannot be checked here.
+    if reference_config(t, 0).is_err() {
+        return;
+    }
+    let suite_t = t.with_iut_config(suite.iut_config.iter());
+    if let (Some(c), Err(e)) = (&suite.iut_config, reference_config(&suite_t, 0)) {
+        d.at(c.loc, e.0);
+        return;
+    }
+    for test in &suite.tests {
+        if let Some(c) = &test.iut_config {
+            if let Err(e) = reference_config(&suite_t.with_iut_config([c]), 0) {
+                d.at(c.loc, e.0);
+            }
+        }
+    }
+}
+
 fn check_link(d: &mut Diags<'_>, on: &Located<String>, topo: &Topology) {
     if !topo.has_link(&on.value) {
         let m = format!(
@@ -387,6 +413,15 @@ pub(crate) fn check_topology(d: &mut Diags<'_>, t: &Topology) {
     }
     if t.links.is_empty() {
         d.at(t.topology.loc, "the topology has no links");
+    }
+    if let Some(c) = &t.iut.config {
+        // Only the settings' own errors: a topology without a built-in reference for its
+        // IUT (or without the addresses it needs) is reported where it is used.
+        if let Err(e) = crate::engine::dataplane::reference_config(t, 0) {
+            if e.0.starts_with("iut_config") {
+                d.at(c.loc, e.0);
+            }
+        }
     }
     let mut seen = BTreeSet::new();
     for l in &t.links {

@@ -32,9 +32,10 @@ pub use expand::{
     variables_in, TestCase, MAX_CASES,
 };
 pub use model::{
-    At, Behaviour, BehaviourFile, Edits, ExpectNoneStep, ExpectStep, Feature, Fixture, FixtureFile,
-    Hooks, Iut, IutInterface, Level, Matrix, MatrixVar, Node, NodeRole, OnOff, Patch, Profile, Ref,
-    Responders, Role, Section, SendStep, Step, Suite, Test, Timers, Topology, UseFixture, Window,
+    merge_iut_config, At, Behaviour, BehaviourFile, Edits, ExpectNoneStep, ExpectStep, Feature,
+    Fixture, FixtureFile, Hooks, Iut, IutConfig, IutInterface, Level, Matrix, MatrixVar, Node,
+    NodeRole, OnOff, Patch, Profile, Ref, Responders, Role, Section, SendStep, Step, Suite, Test,
+    Timers, Topology, UseFixture, Window,
 };
 pub use target::{
     fill_placeholders, placeholders, IutOverride, Placeholder, Ready, TargetFile, PLACEHOLDERS,

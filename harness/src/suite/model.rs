@@ -115,6 +115,11 @@ pub struct Suite {
     /// Fixtures of this suite, by name (shared ones live in testsuites/fixtures/).
     #[serde(default)]
     pub fixtures: BTreeMap<String, Located<Fixture>>,
+    /// The IUT configuration every test of the suite needs (merged over the topology's
+    /// `iut.config`): see [`IutConfig`].
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub iut_config: Option<Located<IutConfig>>,
     pub tests: Vec<Located<Test>>,
     /// The file the suite was read from (set by the loader).
     #[serde(skip)]
@@ -214,6 +219,10 @@ pub struct Test {
     pub uses: Vec<Located<UseFixture>>,
     /// Switch the background responders for this test (default: all on).
     pub responders: Option<Responders>,
+    /// The IUT configuration this test needs, merged over the suite's: see [`IutConfig`].
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub iut_config: Option<Located<IutConfig>>,
     pub steps: Vec<Located<Step>>,
 }
 
@@ -632,6 +641,22 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// This topology with `extra` IUT settings merged over its `iut.config`, in order (the
+    /// suite's, then the test's `iut_config:`).
+    pub fn with_iut_config<'a>(
+        &self,
+        extra: impl IntoIterator<Item = &'a Located<IutConfig>>,
+    ) -> Topology {
+        let mut t = self.clone();
+        for c in extra {
+            match &mut t.iut.config {
+                Some(base) => merge_iut_config(&mut base.value, &c.value),
+                None => t.iut.config = Some(c.clone()),
+            }
+        }
+        t
+    }
+
     /// Whether `name` is a link.
     pub fn has_link(&self, name: &str) -> bool {
         self.links.iter().any(|l| l.value == name)
@@ -696,6 +721,34 @@ pub struct Iut {
     pub role: Located<Role>,
     /// The IUT's interfaces, by link name.
     pub interfaces: BTreeMap<String, Located<IutInterface>>,
+    /// How the IUT must be configured for the suites on this topology, beyond its addresses:
+    /// keys as the reference's configuration names them (`mip6test reference --config`),
+    /// merged over the configuration the harness derives from `interfaces`. Suites and tests
+    /// add theirs with `iut_config:`.
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub config: Option<Located<IutConfig>>,
+}
+
+/// IUT settings (`iut.config` of a topology, `iut_config:` of a suite or test): a mapping in
+/// the reference node's configuration keys, merged key by key over the configuration the
+/// harness builds (nested mappings merge, anything else replaces). The built-in reference
+/// applies it; a target command gets it in its `{config}` file; an IUT on real interfaces must
+/// be configured to match (docs/test-language.md).
+pub type IutConfig = serde_json::Map<String, serde_json::Value>;
+
+/// Merges `over` into `base`: mappings merge key by key, any other value replaces.
+pub fn merge_iut_config(base: &mut IutConfig, over: &IutConfig) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(serde_json::Value::Object(b)), serde_json::Value::Object(o)) => {
+                merge_iut_config(b, o)
+            }
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
