@@ -9,9 +9,12 @@
 #
 #   ci/mutants.sh                 full run: every mutant in scope (about an hour on 2 cores)
 #   ci/mutants.sh -j 2            the same with 2 build directories at once
-#   ci/mutants.sh --slice         CI's bounded slice (SLICE below, a few minutes); exits 1 when a
-#                                 mutant of the slice survives that is not recorded as equivalent
-#   ci/mutants.sh --slice 5/32    another slice (round-robin shard K of N)
+#   ci/mutants.sh --slice         CI's bounded slice: the mutants listed in ci/mutants-slice.txt
+#                                 (a few minutes); exits 1 when one of them survives (and is not
+#                                 recorded as equivalent) or no longer exists in the source
+#   ci/mutants.sh --slice 5/32    another slice (round-robin shard K of N of the whole scope)
+#   ci/mutants.sh --make-slice [N]  rewrite ci/mutants-slice.txt: N (default 32) mutants the last
+#                                 full run caught, evenly spread over the scope in source order
 #   ci/mutants.sh --list          the mutants in scope, and their count per file
 #   ci/mutants.sh --score [full|slice]   score the last run again (after editing the equivalents)
 #   ci/mutants.sh ... -- ARGS     more cargo-mutants arguments, e.g. -- -F 'Cn::send_ba'
@@ -26,10 +29,13 @@ cd "$(dirname "$0")/.."
 # cargo-mutants from crates.io, pinned: its mutant names (and so the equivalents file) and
 # outcome format may change between versions.
 CARGO_MUTANTS_VERSION=27.1.0
-# CI's slice: round-robin shard 0 of 32, i.e. every 32nd mutant of the scope in source order
-# (about 31 of ~990, spread over cn.rs, ha.rs, ha/ and host.rs). The same source gives the same
-# slice; editing the reference renumbers the mutants and so moves the slice.
-SLICE=0/32
+# CI's slice: a fixed list of mutants that the last full run caught, spread over the scope
+# (ci/mutants-slice.txt, written by --make-slice). It guards the kills: a suite edit that lets
+# one of them survive fails CI. The full run measures the score. Entries are matched by file and
+# mutation text, whatever their line:col, so moving code does not invalidate the list.
+# cargo-mutants 27.1 applies no -F filter to its "delete field X from struct Y expression"
+# mutants, so the slice also runs those (about ten in scope).
+SLICE_FILE=ci/mutants-slice.txt
 EQUIVALENT=ci/mutants-equivalent.txt
 
 mode=full
@@ -41,8 +47,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --slice)
       mode=slice
-      shard=$SLICE
       if [ $# -gt 1 ] && [[ "$2" =~ ^[0-9]+/[0-9]+$ ]]; then shard=$2; shift; fi ;;
+    --make-slice)
+      n=32
+      if [ $# -gt 1 ] && [[ "$2" =~ ^[0-9]+$ ]]; then n=$2; fi
+      exec python3 ci/mutants_score.py target/mutants/full/mutants.out --make-slice "$n" \
+        --slice-file "$SLICE_FILE" ;;
     -j|--jobs) jobs=$2; shift ;;
     -j[0-9]*) jobs=${1#-j} ;;
     --list) mode=list ;;
@@ -80,9 +90,16 @@ fi
 
 args=(--output "$out" --no-shuffle --jobs "$jobs")
 what="full run, $total mutants, -j $jobs"
-if [ "$mode" = slice ]; then
+if [ "$mode" = slice ] && [ -n "$shard" ]; then
   args+=(--shard "$shard" --sharding round-robin)
   what="slice $shard round-robin of $total mutants, -j $jobs"
+elif [ "$mode" = slice ]; then
+  # One regex per entry: its file and mutation, any line:col.
+  mapfile -t res < <(python3 ci/mutants_score.py --slice-regexes "$SLICE_FILE" \
+    --all-mutants "$out/all-mutants.txt")
+  [ ${#res[@]} -gt 0 ] || { echo "ci/mutants.sh: $SLICE_FILE selects no mutant" >&2; exit 2; }
+  for r in "${res[@]}"; do args+=(-F "$r"); done
+  what="slice $SLICE_FILE (${#res[@]} mutants of $total), -j $jobs"
 fi
 echo "== cargo mutants ${args[*]} ${extra[*]}  ($what)"
 start=$(date +%s)

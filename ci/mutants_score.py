@@ -19,6 +19,11 @@ Equivalents are matched by the mutant's full name as cargo-mutants prints it
 (`reference/src/cn.rs:376:31: replace == with != in Cn::nonce`). When the code above a recorded
 mutant moved, its line:col no longer matches; the entry still applies when exactly one mutant of
 the run has the same file and mutation text, and the script says so (update the line then).
+
+Two helpers for CI's slice (ci/mutants-slice.txt, a fixed list of mutants the suites kill):
+--make-slice N writes it from a full run's caught mutants, evenly spread in source order;
+--slice-regexes FILE prints one cargo-mutants -F regex per entry (its file and mutation, any
+line:col), and exits 2 naming the entry when one matches no mutant of --all-mutants.
 Python 3 standard library only.
 """
 
@@ -64,7 +69,12 @@ def mutant_name(outcome):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out", help="cargo-mutants output directory (holding outcomes.json)")
+    ap.add_argument(
+        "out", nargs="?", help="cargo-mutants output directory (holding outcomes.json)"
+    )
+    ap.add_argument("--make-slice", type=int, metavar="N", default=None)
+    ap.add_argument("--slice-file", default="ci/mutants-slice.txt")
+    ap.add_argument("--slice-regexes", metavar="FILE", default=None)
     ap.add_argument("--equivalent", default="ci/mutants-equivalent.txt")
     ap.add_argument("--fail-on-survivor", action="store_true")
     ap.add_argument("--min-score", type=float, default=None, metavar="PERCENT")
@@ -76,6 +86,10 @@ def main():
         "mutation is unique there, and entries matching none of it are reported as stale",
     )
     a = ap.parse_args()
+    if a.slice_regexes:
+        return slice_regexes(a.slice_regexes, a.all_mutants)
+    if a.out is None:
+        ap.error("the cargo-mutants output directory is required")
 
     path = Path(a.out) / "outcomes.json"
     if not path.is_file():
@@ -83,6 +97,8 @@ def main():
         return 2
     data = json.loads(path.read_text(encoding="utf-8"))
     outcomes = data.get("outcomes", [])
+    if a.make_slice is not None:
+        return make_slice(outcomes, a.make_slice, a.slice_file, data)
 
     baseline = [o for o in outcomes if o.get("scenario") == "Baseline"]
     if baseline and baseline[0].get("summary") != "Success":
@@ -191,6 +207,79 @@ def main():
     if a.min_score is not None and score < a.min_score:
         print(f"mutants: FAIL: score {score:.1f}% below {a.min_score:.1f}%")
         return 1
+    return 0
+
+
+SLICE_HEADER = """\
+# CI's mutation-testing slice (ci/mutants.sh --slice, run by ci/test.sh): mutants of the
+# reference that the suites kill. CI fails when one of them survives, i.e. when a suite edit
+# weakened a test. Written by `ci/mutants.sh --make-slice N` from the full run below (its caught
+# mutants, evenly spread in source order; timeouts left out, they are slow); entries match by
+# file and mutation whatever their line:col.
+"""
+
+
+def make_slice(outcomes, n, slice_file, data):
+    caught = sorted(
+        (mutant_name(o) for o in outcomes if o.get("summary") == "CaughtMutant"),
+        key=sort_key,
+    )
+    caught = [c for c in caught if c]
+    if not caught:
+        print("mutants: the full run caught no mutant: nothing to slice", file=sys.stderr)
+        return 2
+    # Only mutants whose file and mutation text are unique, so an entry selects one mutant.
+    counts = {}
+    for c in (mutant_name(o) for o in outcomes):
+        if c:
+            counts[strip_pos(c)] = counts.get(strip_pos(c), 0) + 1
+    unique = [c for c in caught if counts[strip_pos(c)] == 1]
+    step = max(1, len(unique) / n)
+    picked = []
+    i = 0.0
+    while int(i) < len(unique) and len(picked) < n:
+        picked.append(unique[int(i)])
+        i += step
+    started = data.get("start_time", "")
+    text = SLICE_HEADER + f"# From: {len(caught)} caught mutants of a run started {started}.\n"
+    text += "".join(p + "\n" for p in picked)
+    Path(slice_file).write_text(text, encoding="utf-8")
+    print(f"mutants: wrote {len(picked)} mutants to {slice_file}")
+    return 0
+
+
+def rx_escape(text):
+    """Escapes the metacharacters of Rust's regex crate (cargo-mutants' -F), nothing else."""
+    return "".join("\\" + c if c in "\\.+*?()|[]{}^$" else c for c in text)
+
+
+def slice_regexes(slice_file, all_mutants):
+    entries = []
+    for n, raw in enumerate(Path(slice_file).read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not NAME_RE.match(line):
+            print(f"{slice_file}:{n}: not a mutant name: {line!r}", file=sys.stderr)
+            return 2
+        entries.append((n, line))
+    scope = set()
+    if all_mutants and Path(all_mutants).is_file():
+        scope = {
+            strip_pos(l.strip())
+            for l in Path(all_mutants).read_text(encoding="utf-8").splitlines()
+            if NAME_RE.match(l.strip())
+        }
+    for n, name in entries:
+        f, what = strip_pos(name)
+        if scope and (f, what) not in scope:
+            print(
+                f"{slice_file}:{n}: {name!r} is no longer a mutant of the source: "
+                f"regenerate the slice after a full run (ci/mutants.sh --make-slice)",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"^{rx_escape(f)}:[0-9]+:[0-9]+: {rx_escape(what)}$")
     return 0
 
 
