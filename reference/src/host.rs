@@ -12,7 +12,6 @@ use mip6_packets::packet::proto;
 use mip6_packets::{decode, Decoded, Ethernet, Layer, LinkType, MacAddr, Packet};
 use std::collections::{HashMap, VecDeque};
 use std::net::Ipv6Addr;
-use std::time::Duration;
 
 /// The all-nodes multicast address.
 pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
@@ -238,11 +237,6 @@ impl Host {
 
     pub fn is_own(&self, a: &Ipv6Addr) -> bool {
         self.ifaces.iter().any(|i| i.has_addr(a))
-    }
-
-    /// Interface holding address `a`.
-    pub fn iface_of(&self, a: &Ipv6Addr) -> Option<usize> {
-        self.ifaces.iter().position(|i| i.has_addr(a))
     }
 
     // ---- proxy ND -------------------------------------------------------------------------
@@ -543,11 +537,6 @@ impl Host {
         }
     }
 
-    /// Forgets a neighbour (tests, or a link change).
-    pub fn forget(&mut self, iface: usize, addr: &Ipv6Addr) {
-        self.neighbors.remove(&(iface, *addr));
-    }
-
     // ---- send -----------------------------------------------------------------------------
 
     /// Chooses the interface and next hop for `dst` (RFC 4861 §5.2, simplified): on-link
@@ -613,18 +602,22 @@ impl Host {
             self.emit_frame(iface, mac, layers);
             return;
         }
+        // A packet for a neighbour already being resolved joins its queue and shares its
+        // solicitation count and deadline: at most one NS per neighbour per RetransTimer
+        // (RFC 4861 §7.2.2).
         let already = self
             .pending
             .iter()
-            .any(|p| p.iface == iface && p.next_hop == next_hop);
+            .find(|p| p.iface == iface && p.next_hop == next_hop)
+            .map(|p| (p.solicits_sent, p.deadline));
         self.pending.push(Pending {
             iface,
             next_hop,
             packet: Packet::new(layers),
-            solicits_sent: 0,
-            deadline: now,
+            solicits_sent: already.map_or(0, |a| a.0),
+            deadline: already.map_or(now, |a| a.1),
         });
-        if !already {
+        if already.is_none() {
             self.solicit(now, iface, next_hop);
         }
     }
@@ -692,10 +685,17 @@ impl Host {
 
     /// Sends an ICMPv6 error about `rx` straight to its IPv6 source address (no binding cache
     /// use, RFC 6275 §9.2), quoting as much of the packet as fits the minimum MTU. Not sent for
-    /// packets from unspecified or multicast sources (RFC 4443 §2.4 (e)).
+    /// packets from unspecified or multicast sources, nor (but for Packet Too Big) for packets
+    /// sent to a multicast address (RFC 4443 §2.4 (e)).
     pub fn icmp_error(&mut self, now: Instant, rx: &Received, msg: Icmpv6Msg, code: u8) {
         let h = rx.ipv6().clone();
-        if h.src.is_unspecified() || h.src.is_multicast() || !self.error_allowed(now) {
+        // RFC 4443 §2.4 (e.3): none in reply to a packet sent to a multicast address, but for
+        // Packet Too Big (the other exception, Parameter Problem code 2, is never sent here).
+        if h.src.is_unspecified()
+            || h.src.is_multicast()
+            || (h.dst.is_multicast() && !matches!(msg, Icmpv6Msg::PacketTooBig { .. }))
+            || !self.error_allowed(now)
+        {
             return;
         }
         let iface = &self.ifaces[rx.iface];
@@ -808,11 +808,6 @@ impl Host {
 
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
-    }
-
-    /// A duration from the timer table, scaled.
-    pub fn scaled(&self, d: Duration) -> Duration {
-        self.timers.scaled(d)
     }
 }
 
