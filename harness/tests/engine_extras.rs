@@ -338,3 +338,50 @@ tests:
     );
     assert!(out.contains("`max_bindings`"), "{out}");
 }
+
+/// A SHOULD not met warns, unless the profile claims the SHOULDs (`enforce_should`, as the
+/// built-in reference's profiles do): then it fails like a MUST. A MAY always warns.
+#[test]
+fn enforce_should_makes_a_missed_should_fail() {
+    let s = Scratch::new("enforce-should");
+    let suite = r#"suite: x-should
+title: A SHOULD and a MAY the reference never meets
+role: correspondent-node
+topology: cn-one-link
+tests:
+  - id: X.SHOULD
+    title: Something the reference never sends
+    refs: [{rfc: 6275, section: "9.4.1", level: SHOULD}]
+    steps:
+      - expect: {on: link0, within: 1s, packet: {icmpv6: {type: 200}}}
+  - id: X.MAY
+    title: Something optional the reference never sends
+    refs: [{rfc: 6275, section: "9.4.1", level: MAY}]
+    steps:
+      - expect: {on: link0, within: 1s, packet: {icmpv6: {type: 200}}}
+"#;
+    let file = s.suite("should.yaml", suite);
+    let o = mip6test(&["run", "--no-out", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL X.SHOULD  "), "{out}");
+    assert!(out.contains("PASS X.MAY  "), "{out}");
+
+    let lax = s.0.join("lax.yaml");
+    let profile = std::fs::read_to_string(s.0.join("testsuites/profiles/reference-cn.yaml"))
+        .unwrap()
+        .replace("profile: reference-cn", "profile: lax")
+        .replace("enforce_should: true", "enforce_should: false");
+    std::fs::write(&lax, profile).unwrap();
+    let o = mip6test(&[
+        "run",
+        "--no-out",
+        "--profile",
+        lax.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("PASS X.SHOULD  "), "{out}");
+    assert!(out.contains("SHOULD not met"), "{out}");
+}

@@ -355,6 +355,8 @@ struct SuiteRun<'a> {
     timeout: std::time::Duration,
     /// The IUT's time scale (profile or `--time-scale`).
     scale: f64,
+    /// A SHOULD not met fails (the profile's `enforce_should`).
+    enforce_should: bool,
 }
 
 impl SuiteRun<'_> {
@@ -445,7 +447,14 @@ impl SuiteRun<'_> {
                 return error_case_lines(case, d);
             }
         }
-        let mut r = run_case(self.suite, topo, case, &mut dp, self.scale);
+        let mut r = run_case(
+            self.suite,
+            topo,
+            case,
+            &mut dp,
+            self.scale,
+            self.enforce_should,
+        );
         if let Some(cmd) = &h.after_each {
             if let Err(d) = hooks::run_hook("after_each", cmd, &env, self.timeout) {
                 r.warnings.push(d.join("; "));
@@ -502,6 +511,7 @@ fn run_suite_on(
         },
         timeout: suite.hooks.timeout.unwrap_or(suite::Hooks::DEFAULT_TIMEOUT),
         scale: scale.unwrap_or(profile.timers.time_scale.value),
+        enforce_should: profile.enforce_should,
     };
     let cases = &cases;
     let any_applicable = cases.iter().any(|(_, a)| a.is_ok());

@@ -324,18 +324,21 @@ pub struct Runner<'a, D: Dataplane> {
     cur: Option<usize>,
     /// Warnings of steps whose level is SHOULD or MAY and that were not met.
     soft: Vec<String>,
+    /// The IUT claims the SHOULDs: a SHOULD step or test not met fails, only MAY warns.
+    enforce_should: bool,
     /// The emulated nodes by address, for the record's `to`.
     owners: BTreeMap<std::net::Ipv6Addr, String>,
 }
 
 /// Runs one test case on a fresh dataplane, with the IUT's clock running at `scale` times the
-/// RFC's (1.0: real timers).
+/// RFC's (1.0: real timers). With `enforce_should`, only MAY-level checks are soft.
 pub fn run_case<D: Dataplane>(
     suite: &Suite,
     topo: &Topology,
     case: &TestCase,
     dp: D,
     scale: f64,
+    enforce_should: bool,
 ) -> CaseResult {
     let start = dp.now();
     let wall = std::time::SystemTime::now();
@@ -368,6 +371,7 @@ pub fn run_case<D: Dataplane>(
         steps: Vec::new(),
         cur: None,
         soft: Vec::new(),
+        enforce_should,
         owners,
     };
     r.steps = r.plan(case);
@@ -399,7 +403,7 @@ pub fn run_case<D: Dataplane>(
             .refs
             .value
             .iter()
-            .all(|x| x.value.level != crate::suite::Level::MUST);
+            .all(|x| is_soft(x.value.level, enforce_should));
     let (verdict, detail) = match outcome {
         Ok(()) if case.test.strict && !unexpected.is_empty() => {
             let mut d = vec!["the test is strict and the IUT sent frames no step expected:".into()];
@@ -453,6 +457,17 @@ fn gist(d: &[String]) -> String {
         .map(|l| l.trim())
         .collect::<Vec<_>>()
         .join(" — ")
+}
+
+/// Whether a check of this level warns instead of failing: SHOULD and MAY, or only MAY when
+/// the IUT claims the SHOULDs.
+fn is_soft(level: crate::suite::Level, enforce_should: bool) -> bool {
+    use crate::suite::Level;
+    match level {
+        Level::MUST => false,
+        Level::SHOULD => !enforce_should,
+        Level::MAY => true,
+    }
 }
 
 /// `SHOULD` / `MAY` / `SHOULD and MAY`: the levels of a soft test's refs.
@@ -533,7 +548,7 @@ impl<D: Dataplane> Runner<'_, D> {
         }
         // A step that checks a SHOULD or a MAY warns instead of failing.
         if let (Err(Stop::Fail(d)), Some(level)) = (&r, s.value.level()) {
-            if level != crate::suite::Level::MUST {
+            if is_soft(level, self.enforce_should) {
                 self.soft.push(format!("{level:?} not met: {}", gist(d)));
                 self.mark = self.dp.now();
                 return Ok(());

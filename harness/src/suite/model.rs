@@ -777,6 +777,11 @@ pub struct Profile {
     pub features: Vec<Located<Feature>>,
     #[serde(default)]
     pub timers: Timers,
+    /// The IUT claims every SHOULD the suites check: a SHOULD not met fails the test, as a MUST
+    /// does, instead of warning (MAY stays a warning). The built-in reference implements every
+    /// SHOULD, so its profiles set this, and mutation testing counts SHOULD tests too.
+    #[serde(default)]
+    pub enforce_should: bool,
 }
 
 impl Profile {
