@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 mod common;
 use common::{assert_clean, command as mip6test, namespaces_of, root_or_skip};
 
+/// Tests that need the IUT's clock and the case's to start together, or frames sent in one
+/// instant to arrive in one (true in the simulated network, not to the millisecond over veth:
+/// the readiness probe and the sends take time): left out of the live comparison.
+const SIM_ONLY_TAG: &str = "exact-timing";
+
 /// The suites at a quarter of the RFC's timers (the reference's timers and every step's
 /// durations; the nonce-expiry tests would otherwise wait 245 s each), two cases at a time.
 fn run_all(target: &str, suites: &str) -> (u32, Output, Duration) {
@@ -17,6 +22,8 @@ fn run_all(target: &str, suites: &str) -> (u32, Output, Duration) {
     let child = mip6test(&[
         "run",
         "--no-out",
+        "--skip-tag",
+        SIM_ONLY_TAG,
         "--time-scale",
         "0.25",
         "-j",
@@ -36,7 +43,7 @@ fn run_all(target: &str, suites: &str) -> (u32, Output, Duration) {
 
 /// The summary line of the same suites run over the simulated network.
 fn simulated_summary(suites: &str) -> String {
-    let out = mip6test(&["run", "--no-out", suites])
+    let out = mip6test(&["run", "--no-out", "--skip-tag", SIM_ONLY_TAG, suites])
         .output()
         .expect("run simulated");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

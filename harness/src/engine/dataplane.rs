@@ -47,6 +47,13 @@ pub trait Dataplane {
     fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError>;
     /// The current time, since the dataplane started.
     fn now(&self) -> Duration;
+    /// When the case's clock starts: the first step's window opens then. By default now; a
+    /// dataplane that started the IUT says when the IUT started, so that what the IUT does
+    /// from its start (a first Router Advertisement, its timers) is measured as in the
+    /// simulated network, where the IUT starts with the case.
+    fn case_start(&self) -> Duration {
+        self.now()
+    }
     /// Lets `by` pass; the frames the IUT sent meanwhile.
     fn advance(&mut self, by: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
         let to = self.now() + by;
@@ -63,6 +70,9 @@ impl<D: Dataplane + ?Sized> Dataplane for &mut D {
     }
     fn now(&self) -> Duration {
         (**self).now()
+    }
+    fn case_start(&self) -> Duration {
+        (**self).case_start()
     }
 }
 

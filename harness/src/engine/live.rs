@@ -100,6 +100,24 @@ fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
     )
 }
 
+/// Whether `frame`, received on `link`, is a Neighbor Advertisement for the IUT's address
+/// there: an answer to the readiness probe (harness traffic, not the case's).
+fn answers_probe(t: &suite::Topology, link: &str, frame: &[u8]) -> bool {
+    let Some(target) = t.iut.interfaces.get(link).map(|i| i.addr) else {
+        return false;
+    };
+    decode(frame, LinkType::Ethernet)
+        .packet
+        .layers
+        .iter()
+        .any(|l| {
+            matches!(l, Layer::Icmpv6(Icmpv6 {
+                msg: Icmpv6Msg::NeighborAdvertisement { target: a, .. },
+                ..
+            }) if *a == target)
+        })
+}
+
 fn multicast_mac(a: Ipv6Addr) -> MacAddr {
     let o = a.octets();
     MacAddr([0x33, 0x33, o[12], o[13], o[14], o[15]])
@@ -123,6 +141,13 @@ fn tester_mac(t: &suite::Topology, link: &str) -> Option<MacAddr> {
 struct Links {
     socks: Vec<(String, AfPacket)>,
     start: Instant,
+    /// What an IUT the harness started sent while it was becoming ready (its start-up
+    /// Router Advertisement, say), handed to the case first.
+    early: Vec<RxFrame>,
+    /// The harness started the IUT for this case: the case's clock starts when the IUT
+    /// did, as in the simulated network, and what it sent meanwhile is kept. Otherwise (a
+    /// node already running on named interfaces) the clock starts once it is ready.
+    keep_early: bool,
 }
 
 impl Links {
@@ -149,13 +174,13 @@ impl Links {
     /// The frames received until `deadline` (since the start), in arrival order; `check`
     /// (interruption, the IUT's liveness) runs first and then every [`LIVENESS_EVERY`].
     fn recv_until(
-        &self,
+        &mut self,
         deadline: Duration,
         check: &mut dyn FnMut() -> Result<(), DataplaneError>,
     ) -> Result<Vec<RxFrame>, DataplaneError> {
         check()?;
         let end = self.start + deadline;
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.early);
         loop {
             for (name, s) in &self.socks {
                 while let Some(r) = s.recv().map_err(live)? {
@@ -187,13 +212,34 @@ impl Links {
         Ok(out)
     }
 
-    /// Drops whatever is queued and restarts the clock.
-    fn restart(&mut self) -> Result<(), DataplaneError> {
-        std::thread::sleep(Duration::from_millis(20));
-        for (_, s) in &self.socks {
-            while s.recv().map_err(live)?.is_some() {}
+    /// When the case's clock starts: at the IUT's start when the harness started it, now
+    /// otherwise (see [`Dataplane::case_start`]).
+    fn case_start(&self) -> Duration {
+        if self.keep_early {
+            Duration::ZERO
+        } else {
+            self.start.elapsed()
         }
-        self.start = Instant::now();
+    }
+
+    /// After the readiness probe: takes whatever is queued and, when [`Links::keep_early`],
+    /// keeps it (but not the answers to the probe) on the clock that started with the IUT;
+    /// otherwise drops it and starts the clock now.
+    fn restart(&mut self, probe: &suite::Topology) -> Result<(), DataplaneError> {
+        std::thread::sleep(Duration::from_millis(20));
+        let mut early = std::mem::take(&mut self.early);
+        for (name, s) in &self.socks {
+            while let Some(r) = s.recv().map_err(live)? {
+                if self.keep_early && !answers_probe(probe, name, &r.frame) {
+                    self.push(&mut early, name, r);
+                }
+            }
+        }
+        if self.keep_early {
+            self.early = early;
+        } else {
+            self.start = Instant::now();
+        }
         Ok(())
     }
 }
@@ -210,9 +256,11 @@ struct Readiness<'a> {
 }
 
 /// Waits for `ready.wait`, then `ready.file`, then (when probing) an answer to the DAD probe
-/// on every IUT link; returns the MAC each answer came from. `check` runs between waits.
+/// on every IUT link; returns the MAC each answer came from, and adds the other frames read
+/// meanwhile to `early`. `check` runs between waits.
 fn wait_ready(
     links: &Links,
+    early: &mut Vec<RxFrame>,
     t: &suite::Topology,
     r: &Readiness<'_>,
     check: &mut dyn FnMut() -> Result<(), DataplaneError>,
@@ -312,6 +360,8 @@ fn wait_ready(
                 });
                 if let (true, Some(src)) = (answered, src) {
                     macs.insert(link.clone(), src);
+                } else if !answered {
+                    links.push(early, link, rx);
                 }
             }
         }
@@ -531,6 +581,8 @@ impl NetnsDataplane {
             links: Links {
                 socks,
                 start: Instant::now(),
+                early: Vec::new(),
+                keep_early: true,
             },
             iut: None,
             topo,
@@ -588,6 +640,7 @@ impl NetnsDataplane {
             }
             (None, Err(e)) => return Err(e.clone()),
         };
+        dp.links.start = Instant::now();
         dp.iut = Some(IutProcess::spawn(&mut cmd, what, &log, stop_signal).map_err(live)?);
         if let Some(r) = target.and_then(|f| f.reset.as_ref()) {
             let text = fill("reset", &r.value, &f)?;
@@ -612,8 +665,17 @@ impl NetnsDataplane {
                 .map(|p| format!("{}, pid {}", p.what(), p.id()));
             move || p.clone().unwrap_or_default()
         };
-        wait_ready(links, t, &r, &mut || check(stop, iut), &describe)?;
-        dp.links.restart()?;
+        let mut early = Vec::new();
+        wait_ready(
+            links,
+            &mut early,
+            t,
+            &r,
+            &mut || check(stop, iut),
+            &describe,
+        )?;
+        dp.links.early = early;
+        dp.links.restart(t)?;
         Ok(dp)
     }
 
@@ -663,6 +725,10 @@ impl Dataplane for NetnsDataplane {
 
     fn now(&self) -> Duration {
         self.links.start.elapsed()
+    }
+
+    fn case_start(&self) -> Duration {
+        self.links.case_start()
     }
 }
 
@@ -773,6 +839,8 @@ impl IfaceDataplane {
             links: Links {
                 socks,
                 start: Instant::now(),
+                early: Vec::new(),
+                keep_early: target.command.is_some(),
             },
             iut: None,
             files: vec![config.clone(), log.clone()],
@@ -807,6 +875,7 @@ impl IfaceDataplane {
             let text = fill("command", &c.value, &f)?;
             let mut cmd = Command::new("sh");
             cmd.arg("-c").arg(&text).envs(env.vars());
+            dp.links.start = Instant::now();
             dp.iut = Some(
                 IutProcess::spawn(
                     &mut cmd,
@@ -842,7 +911,18 @@ impl IfaceDataplane {
             let file = target.path.display().to_string();
             move || p.clone().unwrap_or_else(|| format!("of {file}"))
         };
-        let learned = wait_ready(links, t, &r, &mut || check(stop, iut), &describe)?;
+        let mut early = Vec::new();
+        let learned = wait_ready(
+            links,
+            &mut early,
+            t,
+            &r,
+            &mut || check(stop, iut),
+            &describe,
+        )?;
+        if links.keep_early {
+            links.early = early;
+        }
         for l in &t.links {
             let needed = t.iut.interfaces.contains_key(&l.value);
             if needed && !opts.given_mac(&l.value) && !learned.contains_key(&l.value) {
@@ -858,7 +938,7 @@ impl IfaceDataplane {
             .into_iter()
             .filter(|(l, _)| !opts.given_mac(l))
             .collect();
-        dp.links.restart()?;
+        dp.links.restart(t)?;
         Ok(dp)
     }
 
@@ -907,6 +987,10 @@ impl Dataplane for IfaceDataplane {
 
     fn now(&self) -> Duration {
         self.links.start.elapsed()
+    }
+
+    fn case_start(&self) -> Duration {
+        self.links.case_start()
     }
 }
 

@@ -340,7 +340,7 @@ pub fn run_case<D: Dataplane>(
     scale: f64,
     enforce_should: bool,
 ) -> CaseResult {
-    let start = dp.now();
+    let start = dp.case_start();
     let wall = std::time::SystemTime::now();
     let mut owners = BTreeMap::new();
     for (name, n) in &topo.nodes {
@@ -905,7 +905,10 @@ impl<D: Dataplane> Runner<'_, D> {
             .dp
             .recv_until(next)
             .map_err(|e| Self::dp_error(at, e))?;
-        for f in frames {
+        for mut f in frames {
+            // Nothing is seen before the case began (a frame of an IUT's start-up, if a
+            // dataplane ever stamped one earlier, counts as sent then).
+            f.at = f.at.max(self.start);
             let decoded = decode(&f.bytes, LinkType::Ethernet);
             let view = decoded.view(f.bytes.len());
             let mut used = Use::Free;
