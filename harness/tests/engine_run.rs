@@ -56,7 +56,13 @@ fn a_wrong_expectation_fails_with_the_place_the_field_and_the_frames() {
         .unwrap()
         .0
         + 1;
-    std::fs::create_dir_all(ts.join("cn")).unwrap();
+    // With the shared CN fixtures the suite uses.
+    std::fs::create_dir_all(ts.join("cn/fixtures")).unwrap();
+    std::fs::copy(
+        root().join("testsuites/rfc6275/cn/fixtures/cn.yaml"),
+        ts.join("cn/fixtures/cn.yaml"),
+    )
+    .unwrap();
     let file = ts.join("cn/binding-update.yaml");
     std::fs::write(&file, bad).unwrap();
 
@@ -74,7 +80,9 @@ fn a_wrong_expectation_fails_with_the_place_the_field_and_the_frames() {
         "{out}"
     );
     assert!(out.contains("mh binding_ack status=0 seq=100"), "{out}");
-    assert!(out.contains("2 passed, 1 failed, 0 skipped"), "{out}");
+    // Only that test fails; the suite's others pass (their count follows the suite).
+    assert!(out.contains(" passed, 1 failed, 0 skipped"), "{out}");
+    assert!(!out.contains("\nERROR "), "{out}");
 }
 
 #[test]
@@ -102,7 +110,11 @@ fn list_prints_ids_and_titles() {
     let o = mip6test(&["list", "--tag", "checksum"]);
     let tagged = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(tagged.lines().count() >= 2, "{tagged}");
-    assert!(tagged.lines().all(|l| l.contains("CHECKSUM")), "{tagged}");
+    assert!(
+        tagged.lines().all(|l| l.contains("CHECKSUM") || l.contains("checksum")),
+        "{tagged}"
+    );
+    assert!(tagged.lines().count() < out.lines().count(), "{tagged}");
 }
 
 #[test]
