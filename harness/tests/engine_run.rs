@@ -57,14 +57,7 @@ fn a_wrong_expectation_fails_with_the_place_the_field_and_the_frames() {
         .0
         + 1;
     // With the shared CN fixtures the suite uses.
-    std::fs::create_dir_all(ts.join("cn/fixtures")).unwrap();
-    std::fs::copy(
-        root().join("testsuites/rfc6275/cn/fixtures/cn.yaml"),
-        ts.join("cn/fixtures/cn.yaml"),
-    )
-    .unwrap();
-    let file = ts.join("cn/binding-update.yaml");
-    std::fs::write(&file, bad).unwrap();
+    let file = common::scratch_cn_suite(&ts, "binding-update.yaml", |_| bad);
 
     let o = mip6test(&["run", file.to_str().unwrap()]);
     let out = text(&o);
@@ -111,7 +104,9 @@ fn list_prints_ids_and_titles() {
     let tagged = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(tagged.lines().count() >= 2, "{tagged}");
     assert!(
-        tagged.lines().all(|l| l.contains("CHECKSUM") || l.contains("checksum")),
+        tagged
+            .lines()
+            .all(|l| l.contains("CHECKSUM") || l.contains("checksum")),
         "{tagged}"
     );
     assert!(tagged.lines().count() < out.lines().count(), "{tagged}");

@@ -19,15 +19,11 @@ use mip6_reports::results::{FrameRole, Run, Verdict};
 /// The CN Binding Update suite, with CN.BU.ACCEPT expecting status 1, in `dir/testsuites`.
 fn failing_suite(dir: &Path) -> PathBuf {
     let ts = common::scratch_testsuites(dir);
-    let suite =
-        std::fs::read_to_string(root().join("testsuites/rfc6275/cn/binding-update.yaml")).unwrap();
-    let good = "binding_ack: {status: 0, seq: 100,";
-    assert!(suite.contains(good), "the suite changed: update this test");
-    let bad = suite.replacen(good, "binding_ack: {status: 1, seq: 100,", 1);
-    std::fs::create_dir_all(ts.join("cn")).unwrap();
-    let file = ts.join("cn/binding-update.yaml");
-    std::fs::write(&file, bad).unwrap();
-    file
+    common::scratch_cn_suite(&ts, "binding-update.yaml", |suite| {
+        let good = "binding_ack: {status: 0, seq: 100,";
+        assert!(suite.contains(good), "the suite changed: update this test");
+        suite.replacen(good, "binding_ack: {status: 1, seq: 100,", 1)
+    })
 }
 
 fn read(p: &Path) -> String {

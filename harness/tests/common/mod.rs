@@ -73,6 +73,22 @@ pub fn scratch_testsuites(dir: &Path) -> PathBuf {
     ts
 }
 
+/// A scratch copy of one CN suite of testsuites/rfc6275/cn, edited by `edit`, with the shared
+/// CN fixtures it may use, in the scratch tree `ts` (from [`scratch_testsuites`]).
+#[allow(dead_code)]
+pub fn scratch_cn_suite(ts: &Path, name: &str, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let cn = workspace().join("testsuites/rfc6275/cn");
+    std::fs::create_dir_all(ts.join("cn/fixtures")).expect("create the scratch tree");
+    for e in std::fs::read_dir(cn.join("fixtures")).expect("read the CN fixtures") {
+        let e = e.expect("directory entry");
+        std::fs::copy(e.path(), ts.join("cn/fixtures").join(e.file_name())).expect("copy");
+    }
+    let text = std::fs::read_to_string(cn.join(name)).expect("read the suite");
+    let file = ts.join("cn").join(name);
+    std::fs::write(&file, edit(text)).expect("write the suite");
+    file
+}
+
 /// The workspace root (suites are addressed relative to it).
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
