@@ -13,7 +13,7 @@ mod common;
 #[path = "../../reports/tests/support/mod.rs"]
 mod support;
 
-use common::{mip6test, text, workspace as root};
+use common::{mip6test, text};
 use mip6_reports::results::{FrameRole, Run, Verdict};
 
 /// The CN Binding Update suite, with CN.BU.ACCEPT expecting status 1, in `dir/testsuites`.
