@@ -244,6 +244,47 @@ impl Links {
     }
 }
 
+/// The part both live dataplanes share, for a struct with the fields `links` ([`Links`]),
+/// `iut` (the IUT's process, if the harness started it), `files` (removed when dropped) and
+/// `stop` (the run's interruption flag): dropping stops the IUT, then removes its files; the
+/// [`Dataplane`] goes through the links, checking for an interruption and for the IUT's exit.
+macro_rules! live_dataplane {
+    ($t:ident) => {
+        impl Drop for $t {
+            fn drop(&mut self) {
+                if let Some(mut p) = self.iut.take() {
+                    p.stop();
+                }
+                for f in &self.files {
+                    let _ = std::fs::remove_file(f);
+                }
+            }
+        }
+
+        impl Dataplane for $t {
+            fn send(&mut self, link: &str, frame: Vec<u8>) -> Result<(), DataplaneError> {
+                check(&self.stop, &mut None)?;
+                self.links.send(link, &frame)
+            }
+
+            fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
+                let $t {
+                    links, iut, stop, ..
+                } = self;
+                links.recv_until(deadline, &mut || check(stop, iut))
+            }
+
+            fn now(&self) -> Duration {
+                self.links.start.elapsed()
+            }
+
+            fn case_start(&self) -> Duration {
+                self.links.case_start()
+            }
+        }
+    };
+}
+
 /// What the readiness checks need to know and say.
 struct Readiness<'a> {
     ready: &'a suite::Ready,
@@ -699,38 +740,7 @@ impl NetnsDataplane {
     }
 }
 
-impl Drop for NetnsDataplane {
-    fn drop(&mut self) {
-        if let Some(mut p) = self.iut.take() {
-            p.stop();
-        }
-        for f in &self.files {
-            let _ = std::fs::remove_file(f);
-        }
-    }
-}
-
-impl Dataplane for NetnsDataplane {
-    fn send(&mut self, link: &str, frame: Vec<u8>) -> Result<(), DataplaneError> {
-        check(&self.stop, &mut None)?;
-        self.links.send(link, &frame)
-    }
-
-    fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
-        let NetnsDataplane {
-            links, iut, stop, ..
-        } = self;
-        links.recv_until(deadline, &mut || check(stop, iut))
-    }
-
-    fn now(&self) -> Duration {
-        self.links.start.elapsed()
-    }
-
-    fn case_start(&self) -> Duration {
-        self.links.case_start()
-    }
-}
+live_dataplane!(NetnsDataplane);
 
 // ---------------------------------------------------------------------------------------------
 // Named interfaces
@@ -961,38 +971,7 @@ impl IfaceDataplane {
     }
 }
 
-impl Drop for IfaceDataplane {
-    fn drop(&mut self) {
-        if let Some(mut p) = self.iut.take() {
-            p.stop();
-        }
-        for f in &self.files {
-            let _ = std::fs::remove_file(f);
-        }
-    }
-}
-
-impl Dataplane for IfaceDataplane {
-    fn send(&mut self, link: &str, frame: Vec<u8>) -> Result<(), DataplaneError> {
-        check(&self.stop, &mut None)?;
-        self.links.send(link, &frame)
-    }
-
-    fn recv_until(&mut self, deadline: Duration) -> Result<Vec<RxFrame>, DataplaneError> {
-        let IfaceDataplane {
-            links, iut, stop, ..
-        } = self;
-        links.recv_until(deadline, &mut || check(stop, iut))
-    }
-
-    fn now(&self) -> Duration {
-        self.links.start.elapsed()
-    }
-
-    fn case_start(&self) -> Duration {
-        self.links.case_start()
-    }
-}
+live_dataplane!(IfaceDataplane);
 
 // ---------------------------------------------------------------------------------------------
 // Setting up a run

@@ -905,10 +905,7 @@ impl<D: Dataplane> Runner<'_, D> {
             .dp
             .recv_until(next)
             .map_err(|e| Self::dp_error(at, e))?;
-        for mut f in frames {
-            // Nothing is seen before the case began (a frame of an IUT's start-up, if a
-            // dataplane ever stamped one earlier, counts as sent then).
-            f.at = f.at.max(self.start);
+        for f in frames {
             let decoded = decode(&f.bytes, LinkType::Ethernet);
             let view = decoded.view(f.bytes.len());
             let mut used = Use::Free;
